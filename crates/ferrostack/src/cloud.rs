@@ -1,0 +1,160 @@
+//! Starting a cloud: open each service's database, set up keys, bootstrap, and serve
+//! every role on one listener under devstack-style path prefixes.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use identity::domain::bootstrap::{BootstrapOutcome, BootstrapSpec, ServiceSpec};
+use identity::domain::{fernet_keys, policy_rules};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower::Layer;
+
+use crate::config::Config;
+
+/// How to start a cloud.
+#[derive(Debug, Clone)]
+pub struct CloudOptions {
+    /// Where databases, keys, policy overrides and client config live.
+    pub data_dir: PathBuf,
+    /// Address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The host clients use to reach the cloud, when not the listen address.
+    pub public_host: Option<String>,
+    /// The admin password to set; `None` keeps the existing one or generates one.
+    pub admin_password: Option<String>,
+    /// Settings.
+    pub config: Config,
+}
+
+/// A cloud that is serving.
+pub struct Cloud {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// `http://host:port`, where clients reach it.
+    pub base_url: String,
+    /// What bootstrap did (passwords it set, whether this was the first start).
+    pub bootstrap: BootstrapOutcome,
+    /// The identity service, for tests and management.
+    pub identity: Arc<identity::Identity>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: JoinHandle<std::io::Result<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+/// The catalog entries of every role this binary serves, at `base_url`.
+pub fn served_services(base_url: &str) -> Vec<ServiceSpec> {
+    vec![ServiceSpec { service_type: "identity".into(), name: "keystone".into(), url: format!("{base_url}/identity") }]
+}
+
+/// Opens identity over its database and keys, creating keys on first use.
+pub async fn open_identity(data_dir: &Path, config: &Config, public_url: &str) -> anyhow::Result<identity::Identity> {
+    let url = match &config.database.identity {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", data_dir.join("identity.db").display()),
+    };
+    let db = db::Database::connect(&url).await?;
+    let store = identity::store::Store::new(db);
+    store.migrate().await.context("identity database migration")?;
+    let key_dir = data_dir.join("fernet-keys");
+    fernet_keys::setup(&key_dir)?;
+    let mut policy = policy_rules::default_policy()?;
+    for name in ["policy.yaml", "policy.json"] {
+        let path = data_dir.join(name);
+        if path.exists() {
+            policy.apply_file(&path)?;
+            tracing::info!(path = %path.display(), "policy overrides applied");
+        }
+    }
+    Ok(identity::Identity::new(store, config.identity.clone(), key_dir, policy, public_url.to_owned()).await?)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+impl Cloud {
+    /// Starts every role and returns once the listener accepts requests.
+    pub async fn start(opts: CloudOptions) -> anyhow::Result<Cloud> {
+        std::fs::create_dir_all(&opts.data_dir).with_context(|| format!("creating {}", opts.data_dir.display()))?;
+        let listener = TcpListener::bind(opts.listen).await.with_context(|| format!("listening on {}", opts.listen))?;
+        let addr = listener.local_addr()?;
+        let host = match &opts.public_host {
+            Some(h) => h.clone(),
+            None if addr.ip().is_unspecified() => "127.0.0.1".to_owned(),
+            None => addr.ip().to_string(),
+        };
+        let base_url = format!("http://{host}:{}", addr.port());
+        let identity = Arc::new(open_identity(&opts.data_dir, &opts.config, &format!("{base_url}/identity")).await?);
+        let spec = BootstrapSpec { admin_password: opts.admin_password.clone(), region: "RegionOne".into(), services: served_services(&base_url) };
+        let bootstrap = identity.bootstrap(&spec).await?;
+        crate::clouds::write(&opts.data_dir, &base_url, &bootstrap.passwords)?;
+
+        let router = Router::new()
+            .nest("/identity", identity::router(identity::AppState::new(identity.clone())))
+            .layer(axum::middleware::from_fn(http_api::request_id::middleware));
+        // OpenStack services answer `/v3` and `/v3/` alike; so does every route here.
+        let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router);
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        let background = vec![spawn_revocation_sync(identity.clone())];
+        Ok(Cloud { addr, base_url, bootstrap, identity, shutdown: Some(tx), server, background })
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for the server.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        for task in &self.background {
+            task.abort();
+        }
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.server).await??;
+        Ok(())
+    }
+}
+
+/// Picks up revocations other processes record, and forgets expired events.
+fn spawn_revocation_sync(identity: Arc<identity::Identity>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(2));
+        let mut ticks: u64 = 0;
+        loop {
+            tick.tick().await;
+            ticks += 1;
+            if let Err(e) = identity.refresh_revocations().await {
+                tracing::warn!(error = %e, "refreshing revocation events failed");
+            }
+            if ticks % 1800 == 0 {
+                match identity.prune_revocations().await {
+                    Ok(n) if n > 0 => tracing::info!(pruned = n, "expired revocation events removed"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "pruning revocation events failed"),
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,60 @@
+//! The configuration file (TOML). Every setting has a default, so a cloud runs without
+//! one; `DATA_DIR/ferrostack.toml` is read when present.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where each service's database is; SQLite files in the data directory by default.
+    pub database: DatabaseConfig,
+    /// Identity settings (Keystone's `[token]`, `[security_compliance]`, ...).
+    pub identity: identity::IdentityConfig,
+}
+
+/// Database URLs per service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Identity's database URL (`sqlite://`, `postgres://` or `mysql://`).
+    pub identity: Option<String>,
+}
+
+impl Config {
+    /// Reads `path`, or the data directory's `ferrostack.toml` when `path` is `None`
+    /// (defaults when that file does not exist).
+    pub fn load(path: Option<&Path>, data_dir: &Path) -> anyhow::Result<Self> {
+        let (path, required): (PathBuf, bool) = match path {
+            Some(p) => (p.to_owned(), true),
+            None => (data_dir.join("ferrostack.toml"), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Config::default()),
+            Err(e) => Err(anyhow::anyhow!("{}: {e}", path.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_without_a_file_and_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::load(None, dir.path()).unwrap();
+        assert_eq!(config.identity.token_expiration, 3600);
+        std::fs::write(dir.path().join("ferrostack.toml"), "[identity]\ntoken_expiration = 60\n[identity.security_compliance]\nlockout_failure_attempts = 3\n").unwrap();
+        let config = Config::load(None, dir.path()).unwrap();
+        assert_eq!(config.identity.token_expiration, 60);
+        assert_eq!(config.identity.security_compliance.lockout_failure_attempts, Some(3));
+        std::fs::write(dir.path().join("ferrostack.toml"), "[identity]\ntoken_expiry = 60\n").unwrap();
+        let err = Config::load(None, dir.path()).unwrap_err().to_string();
+        assert!(err.contains("ferrostack.toml") && err.contains("token_expiry"), "{err}");
+        assert!(Config::load(Some(&dir.path().join("missing.toml")), dir.path()).is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! `ferrostack`: run a cloud, or manage one.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use ferrostack::cloud::{open_identity, served_services, shutdown_signal};
+use ferrostack::{Cloud, CloudOptions, Config};
+use identity::domain::bootstrap::BootstrapSpec;
+use identity::domain::fernet_keys;
+
+#[derive(Parser)]
+#[command(name = "ferrostack", version, about = "OpenStack, rebuilt in Rust: one binary, a whole cloud.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// Where databases, Fernet keys, policy overrides and client config live.
+    #[arg(long, default_value = "./ferrostack-data", env = "FERROSTACK_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Configuration file (TOML); `DATA_DIR/ferrostack.toml` when present otherwise.
+    #[arg(long, env = "FERROSTACK_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every role in one process.
+    Up {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Host name clients use to reach the cloud, if not the listen address.
+        #[arg(long)]
+        public_host: Option<String>,
+        /// Admin password; generated and printed once on first start when not given.
+        #[arg(long, env = "FERROSTACK_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
+    },
+    /// Administrative tasks.
+    Manage {
+        #[command(flatten)]
+        common: Common,
+        #[command(subcommand)]
+        task: Task,
+    },
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Create or upgrade every service's database schema.
+    DbSync,
+    /// Create the default domain, projects, users, roles and catalog (idempotent).
+    Bootstrap {
+        /// Admin password to set; generated when the admin user does not exist yet.
+        #[arg(long, env = "FERROSTACK_ADMIN_PASSWORD", hide_env_values = true)]
+        admin_password: Option<String>,
+        /// Base URL the catalog should point at.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
+    /// Create the Fernet key repository if it does not exist.
+    FernetSetup,
+    /// Rotate the Fernet keys: the staged key becomes primary.
+    FernetRotate,
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FERROSTACK_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+async fn up(common: Common, listen: SocketAddr, public_host: Option<String>, admin_password: Option<String>) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let config = Config::load(common.config.as_deref(), &common.data_dir)?;
+    let opts = CloudOptions { data_dir: common.data_dir.clone(), listen, public_host, admin_password, config };
+    let cloud = Cloud::start(opts).await?;
+    let clouds_yaml = std::fs::canonicalize(common.data_dir.join("clouds.yaml")).unwrap_or_else(|_| common.data_dir.join("clouds.yaml"));
+    println!("Ferrostack is up at {} ({} ms)", cloud.base_url, started.elapsed().as_millis());
+    println!("  identity: {}/identity/v3", cloud.base_url);
+    for (user, password) in &cloud.bootstrap.passwords {
+        println!("  password of {user}: {password}  (shown once; also in {})", clouds_yaml.display());
+    }
+    println!("Use it with the openstack CLI:");
+    println!("  export OS_CLIENT_CONFIG_FILE={}", clouds_yaml.display());
+    println!("  openstack --os-cloud ferrostack-admin token issue");
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing requests in flight");
+    cloud.stop().await
+}
+
+async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
+    let config = Config::load(common.config.as_deref(), &common.data_dir)?;
+    std::fs::create_dir_all(&common.data_dir)?;
+    let keys = common.data_dir.join("fernet-keys");
+    match task {
+        Task::FernetSetup => {
+            let created = fernet_keys::setup(&keys)?;
+            println!("{} {}", if created { "created" } else { "kept existing keys in" }, keys.display());
+        }
+        Task::FernetRotate => {
+            fernet_keys::rotate(&keys, config.identity.max_active_keys)?;
+            println!("rotated keys in {}; running servers pick them up when restarted", keys.display());
+        }
+        Task::DbSync => {
+            open_identity(&common.data_dir, &config, "http://127.0.0.1:8080/identity").await?;
+            println!("identity schema is up to date");
+        }
+        Task::Bootstrap { admin_password, public_url } => {
+            let public_url = public_url.trim_end_matches('/').to_owned();
+            let identity = open_identity(&common.data_dir, &config, &format!("{public_url}/identity")).await?;
+            let spec = BootstrapSpec { admin_password, region: "RegionOne".into(), services: served_services(&public_url) };
+            let outcome = identity.bootstrap(&spec).await?;
+            ferrostack::clouds::write(&common.data_dir, &public_url, &outcome.passwords).context("writing clouds.yaml")?;
+            println!("bootstrap done{}", if outcome.first { " (first time)" } else { "" });
+            for (user, password) in &outcome.passwords {
+                println!("  password of {user}: {password}");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_logging();
+    match Cli::parse().command {
+        Command::Up { common, listen, public_host, admin_password } => up(common, listen, public_host, admin_password).await,
+        Command::Manage { common, task } => manage(common, task).await,
+    }
+}

@@ -1,0 +1,12 @@
+//! Axum plumbing every Ferrostack API shares: request ids, the error body Keystone and
+//! keystonemiddleware return, token validation into a [`common::RequestContext`], and
+//! strict JSON bodies.
+
+pub mod auth;
+pub mod error;
+pub mod json;
+pub mod request_id;
+
+pub use auth::{AuthFailure, Authenticated, TokenValidator, Validator};
+pub use error::keystone_error;
+pub use request_id::RequestId;

@@ -1,0 +1,61 @@
+//! Application credentials on the wire.
+
+use serde_json::{Map, Value, json};
+
+use super::{Links, Schema, bool_field, check, compile, description_schema, member, name_schema, str_field};
+use crate::domain::{Error, NewAppCred, Result};
+use crate::store::{AppCredRow, RoleRow};
+use common::time::{keystone_resource_time, parse_client_time};
+
+static CREATE: Schema = Schema::new(|| {
+    compile(json!({"type": "object", "required": ["application_credential"], "properties": {"application_credential": {
+        "type": "object", "required": ["name"], "additionalProperties": false,
+        "properties": {
+            "name": name_schema(255), "description": description_schema(), "secret": {"type": ["string", "null"]},
+            "expires_at": {"type": ["string", "null"]}, "unrestricted": {"type": ["boolean", "null"]},
+            "roles": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                      "minProperties": 1}},
+            "access_rules": {"type": "array", "maxItems": 0},
+        },
+    }}}))
+});
+
+/// A new application credential request from a create body.
+pub fn parse_create(body: &Map<String, Value>) -> Result<NewAppCred> {
+    check(&CREATE, &Value::Object(body.clone()))?;
+    let a = member(body, "application_credential")?;
+    let expires_at = match str_field(a, "expires_at") {
+        Some(t) => Some(parse_client_time(&t).ok_or_else(|| Error::Validation(format!("Invalid input for field 'expires_at': {t:?} is not a time.")))?),
+        None => None,
+    };
+    let roles = a["roles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|r| (str_field(r, "id"), str_field(r, "name")))
+        .collect();
+    Ok(NewAppCred {
+        name: str_field(a, "name").unwrap_or_default(),
+        description: str_field(a, "description"),
+        secret: str_field(a, "secret"),
+        expires_at,
+        unrestricted: bool_field(a, "unrestricted", false),
+        roles,
+    })
+}
+
+/// An application credential as Keystone returns it; `secret` only on creation.
+pub fn render(links: &Links, a: &AppCredRow, roles: &[RoleRow], secret: Option<&str>) -> Value {
+    let mut v = json!({
+        "id": a.id, "name": a.name, "description": a.description, "user_id": a.user_id, "project_id": a.project_id,
+        "expires_at": a.expires_at.map(keystone_resource_time), "unrestricted": a.unrestricted, "system": null,
+        "roles": roles.iter().filter(|r| a.role_ids.contains(&r.id)).map(|r| json!({"id": r.id, "name": r.name, "domain_id": r.domain_id})).collect::<Vec<_>>(),
+        "access_rules": [],
+        "links": links.entity(&format!("users/{}/application_credentials/{}", a.user_id, a.id)),
+    });
+    if let Some(secret) = secret {
+        v["secret"] = json!(secret);
+    }
+    v
+}

@@ -1,0 +1,140 @@
+//! Identity's rules: authentication, tokens, revocation, role resolution, and the
+//! invariants of every resource. No HTTP and no SQL here.
+
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod error;
+pub mod fernet_keys;
+pub mod policy_rules;
+pub mod revocation;
+pub mod roles;
+pub mod tokens;
+
+mod app_creds;
+mod catalog;
+mod passwords;
+mod projects;
+mod users;
+
+pub use app_creds::NewAppCred;
+pub use catalog::CatalogEntry;
+pub use config::{IdentityConfig, SecurityCompliance};
+pub use error::{Error, Result};
+pub use tokens::{TokenData, TokenScope};
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use common::policy::Policy;
+use fernet::MultiFernet;
+use parking_lot::{Mutex, RwLock};
+use serde_json::Value;
+
+use crate::store::{RevocationRow, Store};
+use revocation::RevocationIndex;
+
+/// Tokens kept validated in memory.
+const TOKEN_CACHE_SIZE: usize = 16_384;
+
+/// The identity service: its store, keys, revocation index, policy and caches.
+pub struct Identity {
+    store: Store,
+    config: IdentityConfig,
+    key_dir: PathBuf,
+    keys: RwLock<Arc<MultiFernet>>,
+    revocations: RwLock<RevocationIndex>,
+    /// Bumped by every write that can change what a token means (roles, users,
+    /// projects, catalog); cached token data and catalogs from older generations are
+    /// recomputed.
+    generation: AtomicU64,
+    token_cache: Mutex<lru::LruCache<String, (u64, Arc<TokenData>)>>,
+    catalog_cache: RwLock<Option<(u64, Arc<Value>)>>,
+    policy: Policy,
+    public_url: String,
+}
+
+impl Identity {
+    /// Builds the service over a migrated store and a Fernet key directory.
+    pub async fn new(store: Store, config: IdentityConfig, key_dir: PathBuf, policy: Policy, public_url: String) -> Result<Self> {
+        let keys = fernet_keys::load(&key_dir).map_err(|e| Error::Internal(e.to_string()))?;
+        let identity = Identity {
+            store,
+            config,
+            key_dir,
+            keys: RwLock::new(Arc::new(keys)),
+            revocations: RwLock::new(RevocationIndex::default()),
+            generation: AtomicU64::new(0),
+            token_cache: Mutex::new(lru::LruCache::new(NonZeroUsize::new(TOKEN_CACHE_SIZE).expect("non-zero"))),
+            catalog_cache: RwLock::new(None),
+            policy,
+            public_url,
+        };
+        identity.refresh_revocations().await?;
+        Ok(identity)
+    }
+
+    /// The store, for bootstrap and tests.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &IdentityConfig {
+        &self.config
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The public identity endpoint (`http://host:port/identity`).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Marks cached token data and catalogs stale after a write.
+    fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Re-reads the Fernet keys, after a rotation by this or another process.
+    pub fn reload_keys(&self) -> Result<()> {
+        let keys = fernet_keys::load(&self.key_dir).map_err(|e| Error::Internal(e.to_string()))?;
+        *self.keys.write() = Arc::new(keys);
+        Ok(())
+    }
+
+    /// Records a revocation event and applies it at once.
+    async fn revoke(&self, event: RevocationRow) -> Result<()> {
+        self.store.create_revocation(&event).await?;
+        self.revocations.write().insert(&event);
+        Ok(())
+    }
+
+    /// Loads events other processes recorded since the last refresh and forgets
+    /// those older than any token that could still be presented.
+    pub async fn refresh_revocations(&self) -> Result<()> {
+        let since = self.revocations.read().latest_revoked_at();
+        let events = self.store.list_revocations_since(since).await?;
+        let mut index = self.revocations.write();
+        for e in &events {
+            index.insert(e);
+        }
+        Ok(())
+    }
+
+    /// Deletes revocation events no live token can match any more.
+    pub async fn prune_revocations(&self) -> Result<u64> {
+        let horizon = self.config.token_expiration + self.config.allow_expired_window;
+        let cut = common::time::now_micros() - horizon * 1_000_000;
+        Ok(self.store.prune_revocations(cut).await?)
+    }
+}

@@ -1,0 +1,131 @@
+//! Identity's handlers: parse, check policy, call the domain, render. One file per
+//! resource; this module holds the router and what every handler shares.
+
+mod application_credentials;
+mod auth;
+mod catalog;
+mod domains;
+mod error;
+mod grants;
+mod groups;
+mod projects;
+mod role_assignments;
+mod roles;
+mod users;
+mod versions;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::FromRef;
+use axum::http::header::WWW_AUTHENTICATE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::Response;
+use common::RequestContext;
+use http_api::Validator;
+use serde_json::{Map, Value, json};
+
+use crate::api::Links;
+use crate::domain::{Error, Identity, Result};
+
+/// What every identity handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    /// The service.
+    pub identity: Arc<Identity>,
+    /// Token validation (the service itself, in process).
+    pub validator: Validator,
+    /// Link builder.
+    pub links: Arc<Links>,
+}
+
+impl AppState {
+    /// State over a service.
+    pub fn new(identity: Arc<Identity>) -> Self {
+        let links = Arc::new(Links::new(identity.public_url()));
+        AppState { validator: identity.clone(), identity, links }
+    }
+
+    /// Refuses with 403 unless policy rule `rule` allows `ctx` on `target`.
+    pub fn enforce(&self, ctx: &RequestContext, rule: &str, target: Value) -> Result<()> {
+        if self.identity.policy().enforce(rule, &target, &ctx.policy_credentials())? {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(rule.to_owned()))
+        }
+    }
+
+    /// A list body, `{key: [...], "links": {...}}`, truncated at `list_limit` with
+    /// `"truncated": true` as Keystone does.
+    pub fn list(&self, key: &str, path: &str, mut items: Vec<Value>) -> Value {
+        let mut body = json!({"links": self.links.list(path)});
+        if let Some(limit) = self.identity.config().list_limit {
+            if items.len() > limit {
+                items.truncate(limit);
+                body["truncated"] = json!(true);
+            }
+        }
+        body[key] = Value::Array(items);
+        body
+    }
+}
+
+impl FromRef<AppState> for Validator {
+    fn from_ref(s: &AppState) -> Validator {
+        s.validator.clone()
+    }
+}
+
+/// A request body that must be a JSON object.
+pub fn json_body(body: &Bytes) -> Result<Map<String, Value>> {
+    http_api::json::parse_object(body).map_err(Error::Validation)
+}
+
+/// Query parameters.
+pub type Query = axum::extract::Query<HashMap<String, String>>;
+
+/// Keeps the items whose `field` equals the query's value for `param`, if given.
+pub fn filter_eq<T>(items: &mut Vec<T>, query: &HashMap<String, String>, param: &str, field: impl Fn(&T) -> Option<&str>) {
+    if let Some(want) = query.get(param) {
+        items.retain(|item| field(item) == Some(want.as_str()));
+    }
+}
+
+/// Keeps the items whose `enabled` matches the query's `enabled`, if given.
+pub fn filter_enabled<T>(items: &mut Vec<T>, query: &HashMap<String, String>, enabled: impl Fn(&T) -> bool) {
+    if let Some(want) = query.get("enabled") {
+        let want = crate::api::query_bool(want);
+        items.retain(|item| enabled(item) == want);
+    }
+}
+
+/// Adds `WWW-Authenticate` to every 401, as Keystone does, so clients know where to
+/// authenticate.
+async fn www_authenticate(state: axum::extract::State<AppState>, mut res: Response) -> Response {
+    if res.status() == StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
+        if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", state.identity.public_url())) {
+            res.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
+    }
+    res
+}
+
+/// Every identity route, relative to where identity is mounted (`/identity`).
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(versions::routes())
+        .merge(auth::routes())
+        .merge(domains::routes())
+        .merge(projects::routes())
+        .merge(users::routes())
+        .merge(groups::routes())
+        .merge(roles::routes())
+        .merge(grants::routes())
+        .merge(role_assignments::routes())
+        .merge(catalog::routes())
+        .merge(application_credentials::routes())
+        .layer(axum::middleware::map_response_with_state(state.clone(), www_authenticate))
+        .with_state(state)
+}

@@ -1,0 +1,91 @@
+//! Identity's tables and queries. Nothing here knows HTTP or policy; callers get plain
+//! rows back and [`StoreError`] on failure.
+
+mod app_creds;
+mod assignments;
+mod catalog;
+mod groups;
+mod projects;
+mod revocations;
+mod roles;
+mod users;
+
+pub use app_creds::AppCredRow;
+pub use assignments::{ActorType, AssignmentRow, AssignmentFilter, TargetType};
+pub use catalog::{EndpointRow, RegionRow, ServiceRow};
+pub use groups::GroupRow;
+pub use projects::{DomainRow, ProjectRow};
+pub use revocations::RevocationRow;
+pub use roles::RoleRow;
+pub use users::{PasswordRow, UserRow};
+
+use db::Database;
+use serde_json::{Map, Value};
+
+/// Identity's schema migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (a duplicate name).
+    #[error("duplicate entry")]
+    Duplicate,
+    /// A row the write refers to does not exist, or others still refer to this one.
+    #[error("referenced row missing or still referenced")]
+    Reference,
+    /// Anything else the database reported.
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if db::is_unique_violation(&e) {
+            StoreError::Duplicate
+        } else if db::is_foreign_key_violation(&e) {
+            StoreError::Reference
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
+/// Store result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Identity's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Wraps a connected database; call [`Store::migrate`] before first use.
+    pub fn new(db: Database) -> Self {
+        Store { db }
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> Result<(), db::DbError> {
+        self.db.migrate(&MIGRATOR).await
+    }
+
+    fn sql<'a>(&self, q: &'a str) -> std::borrow::Cow<'a, str> {
+        self.db.sql(q)
+    }
+
+    fn pool(&self) -> &sqlx::AnyPool {
+        self.db.pool()
+    }
+}
+
+/// Free-form attributes stored as JSON text; anything unreadable reads as empty.
+pub(crate) fn parse_extra(text: &str) -> Map<String, Value> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// Free-form attributes as JSON text.
+pub(crate) fn extra_text(extra: &Map<String, Value>) -> String {
+    Value::Object(extra.clone()).to_string()
+}

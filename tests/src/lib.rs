@@ -1,0 +1,115 @@
+//! Harness for system tests: a whole cloud started in-process on a free loopback port,
+//! and a small client that speaks to it over real HTTP as any OpenStack client would.
+
+use std::net::SocketAddr;
+
+use ferrostack::{Cloud, CloudOptions, Config};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The admin password every test cloud gets.
+pub const ADMIN_PASSWORD: &str = "system-test-admin";
+
+/// A running cloud in a temporary data directory.
+pub struct TestCloud {
+    /// The cloud.
+    pub cloud: Cloud,
+    /// Its data directory (kept until drop).
+    pub dir: tempfile::TempDir,
+    /// HTTP client.
+    pub http: reqwest::Client,
+}
+
+/// A response: status, headers and JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl TestCloud {
+    /// Starts a cloud with `config`; bcrypt is kept cheap so tests stay fast.
+    pub async fn start_with(mut config: Config) -> TestCloud {
+        config.identity.password_hash_rounds = 4;
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let cloud = Self::boot(dir.path(), config).await;
+        TestCloud { cloud, dir, http: reqwest::Client::new() }
+    }
+
+    /// Starts a cloud with default settings.
+    pub async fn start() -> TestCloud {
+        Self::start_with(Config::default()).await
+    }
+
+    async fn boot(dir: &std::path::Path, config: Config) -> Cloud {
+        let opts = CloudOptions {
+            data_dir: dir.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_host: None,
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            config,
+        };
+        Cloud::start(opts).await.expect("cloud starts")
+    }
+
+    /// Stops the cloud and starts it again on the same data directory.
+    pub async fn restart(self, config: Config) -> TestCloud {
+        let TestCloud { cloud, dir, http } = self;
+        cloud.stop().await.expect("clean stop");
+        let mut config = config;
+        config.identity.password_hash_rounds = 4;
+        let cloud = Self::boot(dir.path(), config).await;
+        TestCloud { cloud, dir, http }
+    }
+
+    /// `http://127.0.0.1:PORT/identity/v3` + `path`.
+    pub fn v3(&self, path: &str) -> String {
+        format!("{}/identity/v3{path}", self.cloud.base_url)
+    }
+
+    /// Sends a request with an optional token and JSON body.
+    pub async fn call(&self, method: Method, url: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        self.call_with(method, url, token, body, &[]).await
+    }
+
+    /// Sends a request with extra headers.
+    pub async fn call_with(&self, method: Method, url: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.request(method, url);
+        if let Some(t) = token {
+            req = req.header("X-Auth-Token", t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request reaches the cloud");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into())) };
+        Reply { status, headers, body }
+    }
+
+    /// Issues a token by password; returns (token, body) or the failed reply.
+    pub async fn password_token(&self, user: &str, password: &str, scope: Option<Value>) -> Result<(String, Value), Reply> {
+        let mut auth = json!({"identity": {"methods": ["password"], "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password}}}});
+        if let Some(s) = scope {
+            auth["scope"] = s;
+        }
+        let reply = self.call(Method::POST, &self.v3("/auth/tokens"), None, Some(json!({"auth": auth}))).await;
+        if reply.status != StatusCode::CREATED {
+            return Err(reply);
+        }
+        let token = reply.headers["x-subject-token"].to_str().expect("ascii token").to_owned();
+        Ok((token, reply.body))
+    }
+
+    /// A project-scoped admin token.
+    pub async fn admin_token(&self) -> String {
+        let scope = json!({"project": {"name": "admin", "domain": {"id": "default"}}});
+        self.password_token("admin", ADMIN_PASSWORD, Some(scope)).await.expect("admin authenticates").0
+    }
+}
