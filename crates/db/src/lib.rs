@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 
 /// Why a database could not be reached or prepared.
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +170,29 @@ fn numbered_placeholders(query: &str) -> String {
     out
 }
 
+/// A `TEXT` column as a string. MariaDB reports `TEXT` as a BLOB through sqlx's `Any`
+/// driver, so bytes are accepted too when they are UTF-8.
+pub fn text(row: &AnyRow, column: &str) -> Result<String, sqlx::Error> {
+    opt_text(row, column)?.ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: "unexpected NULL".into(),
+    })
+}
+
+/// A nullable `TEXT` column as a string; see [`text`].
+pub fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>, sqlx::Error> {
+    match row.try_get::<Option<String>, _>(column) {
+        Ok(v) => Ok(v),
+        Err(sqlx::Error::ColumnDecode { .. }) => {
+            let bytes: Option<Vec<u8>> = row.try_get(column)?;
+            bytes
+                .map(|b| String::from_utf8(b).map_err(|e| sqlx::Error::ColumnDecode { index: column.to_owned(), source: Box::new(e) }))
+                .transpose()
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Whether a query failed because it broke a unique constraint, on any backend.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())
@@ -219,6 +243,18 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!((n, flag), (7, 1), "{}", db.backend());
+            sqlx::query("CREATE TABLE notes (id VARCHAR(64) PRIMARY KEY, body TEXT, other TEXT)").execute(pool).await.unwrap();
+            sqlx::query(&db.sql("INSERT INTO notes (id, body, other) VALUES (?, ?, ?)"))
+                .bind("n")
+                .bind("héllo")
+                .bind(None::<String>)
+                .execute(pool)
+                .await
+                .unwrap();
+            let row = sqlx::query("SELECT body, other FROM notes").fetch_one(pool).await.unwrap();
+            assert_eq!(text(&row, "body").unwrap(), "héllo", "{}", db.backend());
+            assert_eq!(opt_text(&row, "other").unwrap(), None, "{}", db.backend());
+            assert!(text(&row, "other").is_err(), "{}", db.backend());
             let dup = sqlx::query(&db.sql("INSERT INTO t (id, n, flag) VALUES (?, ?, ?)"))
                 .bind("a")
                 .bind(1_i64)

@@ -28,7 +28,7 @@ fn app_cred_from(row: sqlx::any::AnyRow) -> Result<AppCredRow> {
         user_id: row.try_get("user_id")?,
         project_id: row.try_get("project_id")?,
         secret_hash: row.try_get("secret_hash")?,
-        description: row.try_get("description")?,
+        description: db::opt_text(&row, "description")?,
         expires_at: row.try_get("expires_at")?,
         unrestricted: row.try_get::<i64, _>("unrestricted")? != 0,
         created_at: row.try_get("created_at")?,

@@ -38,9 +38,9 @@ pub struct EndpointRow {
 fn region_from(row: sqlx::any::AnyRow) -> Result<RegionRow> {
     Ok(RegionRow {
         id: row.try_get("id")?,
-        description: row.try_get("description")?,
+        description: db::text(&row, "description")?,
         parent_region_id: row.try_get("parent_region_id")?,
-        extra: parse_extra(&row.try_get::<String, _>("extra")?),
+        extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
 
@@ -49,7 +49,7 @@ fn service_from(row: sqlx::any::AnyRow) -> Result<ServiceRow> {
         id: row.try_get("id")?,
         service_type: row.try_get("type")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
-        extra: parse_extra(&row.try_get::<String, _>("extra")?),
+        extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
 
@@ -58,10 +58,10 @@ fn endpoint_from(row: sqlx::any::AnyRow) -> Result<EndpointRow> {
         id: row.try_get("id")?,
         service_id: row.try_get("service_id")?,
         interface: row.try_get("interface")?,
-        url: row.try_get("url")?,
+        url: db::text(&row, "url")?,
         region_id: row.try_get("region_id")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
-        extra: parse_extra(&row.try_get::<String, _>("extra")?),
+        extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
 

@@ -20,8 +20,8 @@ fn group_from(row: sqlx::any::AnyRow) -> Result<GroupRow> {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         domain_id: row.try_get("domain_id")?,
-        description: row.try_get("description")?,
-        extra: parse_extra(&row.try_get::<String, _>("extra")?),
+        description: db::opt_text(&row, "description")?,
+        extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
 

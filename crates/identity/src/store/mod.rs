@@ -19,6 +19,9 @@ pub use revocations::RevocationRow;
 pub use roles::RoleRow;
 pub use users::{PasswordRow, UserRow};
 
+#[cfg(test)]
+mod tests;
+
 use db::Database;
 use serde_json::{Map, Value};
 

@@ -35,9 +35,9 @@ fn domain_from(row: sqlx::any::AnyRow) -> Result<DomainRow> {
     Ok(DomainRow {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
-        description: row.try_get("description")?,
+        description: db::opt_text(&row, "description")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
-        extra: parse_extra(&row.try_get::<String, _>("extra")?),
+        extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
 
@@ -47,10 +47,10 @@ fn project_from(row: sqlx::any::AnyRow) -> Result<ProjectRow> {
         name: row.try_get("name")?,
         domain_id: row.try_get("domain_id")?,
         parent_id: row.try_get("parent_id")?,
-        description: row.try_get("description")?,
+        description: db::opt_text(&row, "description")?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
         tags: Vec::new(),
-        extra: parse_extra(&row.try_get::<String, _>("extra")?),
+        extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
 

@@ -21,8 +21,8 @@ fn role_from(row: sqlx::any::AnyRow) -> Result<RoleRow> {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         domain_id: (!domain_id.is_empty()).then_some(domain_id),
-        description: row.try_get("description")?,
-        options: parse_extra(&row.try_get::<String, _>("options")?),
+        description: db::opt_text(&row, "description")?,
+        options: parse_extra(&db::text(&row, "options")?),
     })
 }
 
