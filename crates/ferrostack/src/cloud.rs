@@ -109,6 +109,7 @@ impl Cloud {
 
         let router = Router::new()
             .nest("/identity", identity::router(identity::AppState::new(identity.clone())))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(http_api::error::panic_response))
             .layer(axum::middleware::from_fn(http_api::request_id::middleware));
         // OpenStack services answer `/v3` and `/v3/` alike; so does every route here.
         let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router);

@@ -28,8 +28,9 @@ pub fn parse_create(body: &Map<String, Value>) -> Result<NewAppCred> {
         Some(t) => Some(parse_client_time(&t).ok_or_else(|| Error::Validation(format!("Invalid input for field 'expires_at': {t:?} is not a time.")))?),
         None => None,
     };
-    let roles = a["roles"]
-        .as_array()
+    let roles = a
+        .get("roles")
+        .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)

@@ -74,10 +74,10 @@ pub fn parse_auth(body: &Map<String, Value>) -> Result<AuthRequest> {
     check(&AUTH, &Value::Object(body.clone()))?;
     let auth = member(body, "auth")?;
     let identity = member(auth, "identity")?;
-    let methods: Vec<String> = identity["methods"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_owned)).collect();
+    let methods: Vec<String> = identity.get("methods").and_then(Value::as_array).into_iter().flatten().filter_map(|m| m.as_str().map(str::to_owned)).collect();
     let password = match identity.get("password").and_then(Value::as_object) {
         Some(p) => {
-            let user = p["user"].as_object().ok_or_else(|| Error::Validation("Expecting to find user in password.".into()))?;
+            let user = p.get("user").and_then(Value::as_object).ok_or_else(|| Error::Validation("Expecting to find user in password.".into()))?;
             let secret = str_field(user, "password").ok_or_else(|| Error::Validation("Expecting to find password in user.".into()))?;
             Some((user_ref(user)?, secret))
         }
@@ -118,7 +118,7 @@ pub fn parse_auth(body: &Map<String, Value>) -> Result<AuthRequest> {
                 }
                 ["domain"] => ScopeRequest::Domain(domain_ref(member(s, "domain")?, "domain")?),
                 ["system"] => {
-                    if s["system"].get("all").and_then(Value::as_bool) != Some(true) {
+                    if s.get("system").and_then(|v| v.get("all")).and_then(Value::as_bool) != Some(true) {
                         return Err(Error::Validation("Only the system scope \"all\" exists.".into()));
                     }
                     ScopeRequest::System
