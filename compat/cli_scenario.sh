@@ -24,7 +24,7 @@ STEP="(start)"
 STEPS_OK=0
 SKIPS=0
 t_start=$(date +%s)
-step() { STEP="$*"; printf '  %-66s ' "$STEP"; }
+step() { STEP="$*"; printf '  %-70s ' "$STEP"; }
 ok() { STEPS_OK=$((STEPS_OK + 1)); echo "ok${1:+ ($1)}"; }
 skip() { SKIPS=$((SKIPS + 1)); echo "SKIPPED: $*"; }
 # Stops the whole script, also from inside a $(...) command substitution ($$ is the
@@ -310,12 +310,14 @@ ok
 ac=cli-appcred-$sfx
 step "application credential create / authenticate with it / delete"
 acj=$(osd application credential create "$ac" --description "cli appcred" -f json)
-ac_id=$(jqr .id <<<"$acj")
-ac_secret=$(jqr .secret <<<"$acj")
-expect_eq "$(jqr .project_id <<<"$acj")" "$demo_pid" "application credential project_id"
+ac_id=$(jqr .ID <<<"$acj")
+ac_secret=$(jqr .Secret <<<"$acj")
+expect_eq "$(jqr '."Project ID"' <<<"$acj")" "$demo_pid" "application credential project_id"
+expect_eq "$(jqr .Description <<<"$acj")" "cli appcred" "application credential description"
+expect_line "$(jqr '.Roles[].name' <<<"$acj")" member "application credential roles"
 expect_nonempty "$ac_secret" "application credential secret"
 expect_line "$(osd application credential list -f value -c ID)" "$ac_id" "application credential list"
-expect_eq "$(osd application credential show "$ac" -f value -c id)" "$ac_id" "application credential show by name"
+expect_eq "$(osd application credential show "$ac" -f value -c ID)" "$ac_id" "application credential show by name"
 appcred_auth=(--os-auth-type v3applicationcredential --os-auth-url "$AUTH_URL"
   --os-application-credential-id "$ac_id" --os-application-credential-secret "$ac_secret"
   --os-identity-api-version 3 --os-region-name RegionOne --os-interface public)

@@ -49,10 +49,7 @@ def detail_text(details, name):
     d = details.get(name)
     if d is None:
         return ""
-    try:
-        return "".join(x.decode("utf-8", "replace") if isinstance(x, bytes) else x for x in d.iter_bytes())
-    except Exception:  # noqa: BLE001 - best effort on odd attachments
-        return ""
+    return b"".join(bytes(x) for x in d.iter_bytes()).decode("utf-8", "replace")
 
 
 def main(argv=None):

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use identity::domain::bootstrap::{BootstrapOutcome, BootstrapSpec, ServiceSpec};
-use identity::domain::{fernet_keys, policy_rules};
+use identity::domain::{KeyDirs, fernet_keys, policy_rules};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -61,8 +61,9 @@ pub async fn open_identity(data_dir: &Path, config: &Config, public_url: &str) -
     let db = db::Database::connect(&url).await?;
     let store = identity::store::Store::new(db);
     store.migrate().await.context("identity database migration")?;
-    let key_dir = data_dir.join("fernet-keys");
-    fernet_keys::setup(&key_dir)?;
+    let keys = KeyDirs { tokens: data_dir.join("fernet-keys"), credentials: data_dir.join("credential-keys") };
+    fernet_keys::setup(&keys.tokens)?;
+    fernet_keys::setup(&keys.credentials)?;
     let mut policy = policy_rules::default_policy()?;
     for name in ["policy.yaml", "policy.json"] {
         let path = data_dir.join(name);
@@ -71,7 +72,7 @@ pub async fn open_identity(data_dir: &Path, config: &Config, public_url: &str) -
             tracing::info!(path = %path.display(), "policy overrides applied");
         }
     }
-    Ok(identity::Identity::new(store, config.identity.clone(), key_dir, policy, public_url.to_owned()).await?)
+    Ok(identity::Identity::new(store, config.identity.clone(), keys, policy, public_url.to_owned()).await?)
 }
 
 /// Resolves on SIGINT or SIGTERM.
@@ -138,7 +139,8 @@ impl Cloud {
     }
 }
 
-/// Picks up revocations other processes record, and forgets expired events.
+/// Picks up revocations other processes record and keys `fernet-rotate` wrote, and
+/// forgets expired revocation events.
 fn spawn_revocation_sync(identity: Arc<identity::Identity>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(2));
@@ -148,6 +150,11 @@ fn spawn_revocation_sync(identity: Arc<identity::Identity>) -> JoinHandle<()> {
             ticks += 1;
             if let Err(e) = identity.refresh_revocations().await {
                 tracing::warn!(error = %e, "refreshing revocation events failed");
+            }
+            if ticks % 30 == 0 {
+                if let Err(e) = identity.reload_keys() {
+                    tracing::warn!(error = %e, "reloading Fernet keys failed");
+                }
             }
             if ticks % 1800 == 0 {
                 match identity.prune_revocations().await {

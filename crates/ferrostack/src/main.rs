@@ -106,7 +106,7 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
         }
         Task::FernetRotate => {
             fernet_keys::rotate(&keys, config.identity.max_active_keys)?;
-            println!("rotated keys in {}; running servers pick them up when restarted", keys.display());
+            println!("rotated keys in {}; running servers pick them up within a minute", keys.display());
         }
         Task::DbSync => {
             open_identity(&common.data_dir, &config, "http://127.0.0.1:8080/identity").await?;

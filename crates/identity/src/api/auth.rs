@@ -35,6 +35,7 @@ static AUTH: Schema = Schema::new(|| {
                     {"type": "string", "enum": ["unscoped"]},
                     {"type": "object", "properties": {
                         "project": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "domain": domain}},
+                        "OS-TRUST:trust": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
                         "domain": domain,
                         "system": {"type": "object", "properties": {"all": {"type": "boolean"}}},
                     }},
@@ -124,7 +125,8 @@ pub fn parse_auth(body: &Map<String, Value>) -> Result<AuthRequest> {
                     ScopeRequest::System
                 }
                 ["OS-TRUST:trust"] => {
-                    return Err(Error::Validation("Trust-scoped tokens are not available yet in this cloud.".into()));
+                    let id = s.get("OS-TRUST:trust").and_then(|t| t.get("id")).and_then(Value::as_str);
+                    ScopeRequest::Trust(id.ok_or_else(|| Error::Validation("Expecting to find id in OS-TRUST:trust.".into()))?.to_owned())
                 }
                 _ => return Err(Error::Validation("Specify one of domain, project or system as the scope.".into())),
             }
@@ -167,6 +169,14 @@ pub fn render_token(data: &TokenData, catalog: Option<&Value>) -> Value {
         if let Some(catalog) = catalog {
             obj.insert("catalog".into(), catalog.clone());
         }
+    }
+    if let Some(trust) = &data.trust {
+        obj.insert("OS-TRUST:trust".into(), json!({
+            "id": trust.id,
+            "impersonation": trust.impersonation,
+            "trustee_user": {"id": trust.trustee_user_id},
+            "trustor_user": {"id": trust.trustor_user_id},
+        }));
     }
     if let Some(cred) = &data.app_cred {
         obj.insert("application_credential".into(), json!({"id": cred.id, "name": cred.name, "restricted": !cred.unrestricted}));

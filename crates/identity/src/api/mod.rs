@@ -4,11 +4,13 @@
 pub mod application_credentials;
 pub mod auth;
 pub mod catalog;
+pub mod credentials;
 pub mod domains;
 pub mod groups;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;
+pub mod trusts;
 pub mod users;
 pub mod versions;
 

@@ -47,6 +47,8 @@ pub enum ScopeRequest {
     Project(ProjectRef),
     Domain(DomainRef),
     System,
+    /// A trust, by id: a project scope acting under it.
+    Trust(String),
 }
 
 /// A parsed authentication request.
@@ -167,6 +169,9 @@ impl Identity {
                 "token" => {
                     let id = req.token.as_ref().ok_or_else(|| Error::Validation("Expecting to find token in identity.".into()))?;
                     let data = self.validate_token(id, false).await?;
+                    if data.trust.is_some() {
+                        return Err(Error::ForbiddenAction("A token created from a trust cannot be used to get another token.".into()));
+                    }
                     if data.app_cred.is_some() {
                         return Err(Error::ForbiddenAction("A token created with an application credential cannot be used to get another token.".into()));
                     }
@@ -203,6 +208,22 @@ impl Identity {
         proven.ok_or_else(|| Error::Unauthorized("no method".into()))
     }
 
+    /// Checks that the proven user is the trust's trustee and uses up one of its uses;
+    /// returns the trust.
+    async fn use_trust(&self, id: &str, proven: &Proven) -> Result<crate::store::TrustRow> {
+        let trust = self.live_trust(id).await.map_err(|_| super::error::not_found("trust", id))?;
+        if trust.trustee_user_id != proven.user.id {
+            return Err(Error::ForbiddenAction("The user is not the trustee of this trust.".into()));
+        }
+        if trust.project_id.is_none() {
+            return Err(Error::ForbiddenAction("A trust without a project cannot scope a token.".into()));
+        }
+        if !self.store.consume_trust_use(id).await? {
+            return Err(Error::ForbiddenAction(format!("Trust {id} has no uses left.")));
+        }
+        Ok(trust)
+    }
+
     async fn resolve_scope(&self, req: &AuthRequest, proven: &Proven) -> Result<ScopeRef> {
         if let Some(cred) = &proven.app_cred {
             if !matches!(req.scope, ScopeRequest::Default) {
@@ -216,6 +237,7 @@ impl Identity {
         Ok(match &req.scope {
             ScopeRequest::Unscoped => ScopeRef::Unscoped,
             ScopeRequest::System => ScopeRef::System,
+            ScopeRequest::Trust(_) => return Err(Error::AuthDenied("Application credentials cannot request a scope.".into())),
             ScopeRequest::Domain(d) => {
                 let domain = self.find_domain(d).await.map_err(|_| Error::Unauthorized("scope domain not found".into()))?;
                 if !domain.enabled {
@@ -251,23 +273,34 @@ impl Identity {
     /// Authenticates and issues a token.
     pub async fn authenticate(&self, req: AuthRequest) -> Result<(String, Arc<TokenData>)> {
         let proven = self.prove(&req).await?;
-        let scope = self.resolve_scope(&req, &proven).await?;
+        let (scope, trust) = match &req.scope {
+            ScopeRequest::Trust(id) if proven.app_cred.is_none() => {
+                let trust = self.use_trust(id, &proven).await?;
+                (ScopeRef::Project(trust.project_id.clone().unwrap_or_default()), Some(trust))
+            }
+            _ => (self.resolve_scope(&req, &proven).await?, None),
+        };
         let now = now_micros();
         let lifetime_end = now + self.config.token_expiration * 1_000_000;
-        let expires_at = proven.expires_at.map_or(lifetime_end, |e| e.min(lifetime_end));
+        let expires_at = [proven.expires_at, trust.as_ref().and_then(|t| t.expires_at)].into_iter().flatten().fold(lifetime_end, i64::min);
+        let user_id = match &trust {
+            Some(t) if t.impersonation => t.trustor_user_id.clone(),
+            _ => proven.user.id.clone(),
+        };
         let mut methods: Vec<&str> = req.methods.iter().map(String::as_str).collect();
         methods.extend(proven.inherited_methods.iter().map(String::as_str));
         let mut audit_ids = vec![new_audit_id()];
         audit_ids.extend(proven.audit_chain.clone());
         let payload = Payload {
             version: 1,
-            user_id: proven.user.id.clone(),
+            user_id,
             methods: Payload::method_bits(methods),
             scope,
             expires_at,
             issued_at: now,
             audit_ids,
             app_cred_id: proven.app_cred.as_ref().map(|a| a.id.clone()),
+            trust_id: trust.map(|t| t.id),
         };
         let data = self.resolve(payload.clone()).await?;
         let token = self.seal(&payload)?;

@@ -10,15 +10,18 @@ pub mod policy_rules;
 pub mod revocation;
 pub mod roles;
 pub mod tokens;
+pub mod trusts;
 
 mod app_creds;
 mod catalog;
+mod credentials;
 mod passwords;
 mod projects;
 mod users;
 
 pub use app_creds::NewAppCred;
 pub use catalog::CatalogEntry;
+pub use credentials::{Credential, ec2_credential_id};
 pub use config::{IdentityConfig, SecurityCompliance};
 pub use error::{Error, Result};
 pub use tokens::{TokenData, TokenScope};
@@ -36,6 +39,16 @@ use serde_json::Value;
 use crate::store::{RevocationRow, Store};
 use revocation::RevocationIndex;
 
+/// Where the two Fernet key repositories are: one seals tokens, the other credential
+/// blobs, so either can rotate on its own schedule.
+#[derive(Debug, Clone)]
+pub struct KeyDirs {
+    /// Token keys (Keystone's `[fernet_tokens] key_repository`).
+    pub tokens: PathBuf,
+    /// Credential keys (Keystone's `[credential] key_repository`).
+    pub credentials: PathBuf,
+}
+
 /// Tokens kept validated in memory.
 const TOKEN_CACHE_SIZE: usize = 16_384;
 
@@ -45,6 +58,8 @@ pub struct Identity {
     config: IdentityConfig,
     key_dir: PathBuf,
     keys: RwLock<Arc<MultiFernet>>,
+    credential_key_dir: PathBuf,
+    credential_keys: RwLock<Arc<MultiFernet>>,
     revocations: RwLock<RevocationIndex>,
     /// Bumped by every write that can change what a token means (roles, users,
     /// projects, catalog); cached token data and catalogs from older generations are
@@ -57,14 +72,18 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// Builds the service over a migrated store and a Fernet key directory.
-    pub async fn new(store: Store, config: IdentityConfig, key_dir: PathBuf, policy: Policy, public_url: String) -> Result<Self> {
+    /// Builds the service over a migrated store and its key repositories.
+    pub async fn new(store: Store, config: IdentityConfig, keys: KeyDirs, policy: Policy, public_url: String) -> Result<Self> {
+        let KeyDirs { tokens: key_dir, credentials: credential_key_dir } = keys;
         let keys = fernet_keys::load(&key_dir).map_err(|e| Error::Internal(e.to_string()))?;
+        let credential_keys = fernet_keys::load(&credential_key_dir).map_err(|e| Error::Internal(e.to_string()))?;
         let identity = Identity {
             store,
             config,
             key_dir,
             keys: RwLock::new(Arc::new(keys)),
+            credential_key_dir,
+            credential_keys: RwLock::new(Arc::new(credential_keys)),
             revocations: RwLock::new(RevocationIndex::default()),
             generation: AtomicU64::new(0),
             token_cache: Mutex::new(lru::LruCache::new(NonZeroUsize::new(TOKEN_CACHE_SIZE).expect("non-zero"))),
@@ -105,10 +124,12 @@ impl Identity {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Re-reads the Fernet keys, after a rotation by this or another process.
+    /// Re-reads both key repositories, after a rotation by this or another process.
     pub fn reload_keys(&self) -> Result<()> {
         let keys = fernet_keys::load(&self.key_dir).map_err(|e| Error::Internal(e.to_string()))?;
+        let credential_keys = fernet_keys::load(&self.credential_key_dir).map_err(|e| Error::Internal(e.to_string()))?;
         *self.keys.write() = Arc::new(keys);
+        *self.credential_keys.write() = Arc::new(credential_keys);
         Ok(())
     }
 

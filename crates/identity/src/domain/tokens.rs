@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::revocation::TokenFacts;
 use super::roles::RoleTarget;
 use super::{Error, Identity, Result};
-use crate::store::{AppCredRow, DomainRow, ProjectRow, RoleRow, UserRow};
+use crate::store::{AppCredRow, DomainRow, ProjectRow, RoleRow, TrustRow, UserRow};
 
 /// The payload format version; a token of another version is refused.
 const PAYLOAD_VERSION: u8 = 1;
@@ -45,6 +45,7 @@ pub struct Payload {
     /// The token's own audit id, then the audit id of the chain it was rescoped from.
     pub audit_ids: Vec<String>,
     pub app_cred_id: Option<String>,
+    pub trust_id: Option<String>,
 }
 
 impl Payload {
@@ -77,6 +78,7 @@ pub struct TokenData {
     pub scope: TokenScope,
     pub roles: Vec<RoleRow>,
     pub app_cred: Option<AppCredRow>,
+    pub trust: Option<TrustRow>,
     pub password_expires_at: Option<Micros>,
 }
 
@@ -125,8 +127,15 @@ impl TokenData {
             roles: self.roles.iter().map(|r| r.name.clone()).collect(),
             audit_ids: self.payload.audit_ids.clone(),
             application_credential_id: self.app_cred.as_ref().map(|a| a.id.clone()),
-            trust_id: None,
+            trust_id: self.trust.as_ref().map(|t| t.id.clone()),
         }
+    }
+}
+
+fn payload_project(scope: &ScopeRef) -> Option<&String> {
+    match scope {
+        ScopeRef::Project(id) => Some(id),
+        _ => None,
     }
 }
 
@@ -204,15 +213,30 @@ impl Identity {
             }
             None => None,
         };
+        let trust = match &payload.trust_id {
+            Some(id) => {
+                let trust = self.live_trust(id).await?;
+                let expected_user = if trust.impersonation { &trust.trustor_user_id } else { &trust.trustee_user_id };
+                if *expected_user != user.id || trust.project_id.as_ref() != payload_project(&payload.scope) {
+                    return Err(Error::Unauthorized(format!("token does not match trust {id}")));
+                }
+                for party in [&trust.trustor_user_id, &trust.trustee_user_id] {
+                    self.store.get_user(party).await?.filter(|u| u.enabled).ok_or_else(|| gone("trust party"))?;
+                }
+                Some(trust)
+            }
+            None => None,
+        };
         let target = match &scope {
             TokenScope::Unscoped => None,
             TokenScope::Project { project, .. } => Some(RoleTarget::Project(&project.id)),
             TokenScope::Domain(d) => Some(RoleTarget::Domain(&d.id)),
             TokenScope::System => Some(RoleTarget::System),
         };
-        let mut roles = match target {
-            Some(target) => self.effective_roles(&user.id, target).await?,
-            None => Vec::new(),
+        let mut roles = match (target, &trust) {
+            (Some(_), Some(trust)) => self.trust_token_roles(trust).await?,
+            (Some(target), None) => self.effective_roles(&user.id, target).await?,
+            (None, _) => Vec::new(),
         };
         if let Some(cred) = &app_cred {
             roles.retain(|r| cred.role_ids.contains(&r.id));
@@ -221,7 +245,7 @@ impl Identity {
             return Err(Error::Unauthorized(format!("user {} has no role on the token's scope", user.id)));
         }
         let password_expires_at = self.store.password_history(&user.id).await?.last().and_then(|p| p.expires_at);
-        Ok(TokenData { payload, user, user_domain, scope, roles, app_cred, password_expires_at })
+        Ok(TokenData { payload, user, user_domain, scope, roles, app_cred, trust, password_expires_at })
     }
 
     /// Revokes one token (`DELETE /v3/auth/tokens`).
@@ -270,6 +294,7 @@ mod tests {
             issued_at: 0,
             audit_ids: vec![new_audit_id()],
             app_cred_id: None,
+            trust_id: None,
         };
         assert_eq!(p.method_names(), vec!["password", "token"]);
         assert_eq!(Payload::method_bits(["nonsense"]), 0);

@@ -4,6 +4,7 @@
 mod application_credentials;
 mod auth;
 mod catalog;
+mod credentials;
 mod domains;
 mod error;
 mod grants;
@@ -11,6 +12,7 @@ mod groups;
 mod projects;
 mod role_assignments;
 mod roles;
+mod trusts;
 mod users;
 mod versions;
 
@@ -126,6 +128,8 @@ pub fn router(state: AppState) -> Router {
         .merge(role_assignments::routes())
         .merge(catalog::routes())
         .merge(application_credentials::routes())
+        .merge(credentials::routes())
+        .merge(trusts::routes())
         .layer(axum::middleware::map_response_with_state(state.clone(), www_authenticate))
         .with_state(state)
 }

@@ -4,19 +4,23 @@
 mod app_creds;
 mod assignments;
 mod catalog;
+mod credentials;
 mod groups;
 mod projects;
 mod revocations;
 mod roles;
+mod trusts;
 mod users;
 
 pub use app_creds::AppCredRow;
 pub use assignments::{ActorType, AssignmentRow, AssignmentFilter, TargetType};
 pub use catalog::{EndpointRow, RegionRow, ServiceRow};
+pub use credentials::{CredentialRow, PolicyRow};
 pub use groups::GroupRow;
 pub use projects::{DomainRow, ProjectRow};
 pub use revocations::RevocationRow;
 pub use roles::RoleRow;
+pub use trusts::TrustRow;
 pub use users::{PasswordRow, UserRow};
 
 #[cfg(test)]

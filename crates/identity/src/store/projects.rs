@@ -116,6 +116,9 @@ impl Store {
             "DELETE FROM application_credential_roles WHERE application_credential_id IN (SELECT a.id FROM application_credentials a JOIN users u ON u.id = a.user_id WHERE u.domain_id = ?)",
             "DELETE FROM application_credentials WHERE user_id IN (SELECT id FROM users WHERE domain_id = ?)",
             "DELETE FROM passwords WHERE user_id IN (SELECT id FROM users WHERE domain_id = ?)",
+            "DELETE FROM credentials WHERE user_id IN (SELECT id FROM users WHERE domain_id = ?)",
+            "DELETE FROM trust_roles WHERE trust_id IN (SELECT id FROM trusts WHERE trustor_user_id IN (SELECT id FROM users WHERE domain_id = ?) OR trustee_user_id IN (SELECT id FROM users WHERE domain_id = ?) OR project_id IN (SELECT id FROM projects WHERE domain_id = ?))",
+            "DELETE FROM trusts WHERE trustor_user_id IN (SELECT id FROM users WHERE domain_id = ?) OR trustee_user_id IN (SELECT id FROM users WHERE domain_id = ?) OR project_id IN (SELECT id FROM projects WHERE domain_id = ?)",
             "DELETE FROM users WHERE domain_id = ?",
             "DELETE FROM project_tags WHERE project_id IN (SELECT id FROM projects WHERE domain_id = ?)",
         ];
@@ -257,8 +260,14 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(&self.sql("DELETE FROM project_tags WHERE project_id = ?")).bind(id).execute(&mut *tx).await?;
-        sqlx::query(&self.sql("DELETE FROM projects WHERE id = ?")).bind(id).execute(&mut *tx).await?;
+        for q in [
+            "DELETE FROM project_tags WHERE project_id = ?",
+            "DELETE FROM trust_roles WHERE trust_id IN (SELECT id FROM trusts WHERE project_id = ?)",
+            "DELETE FROM trusts WHERE project_id = ?",
+            "DELETE FROM projects WHERE id = ?",
+        ] {
+            sqlx::query(&self.sql(q)).bind(id).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -170,9 +170,17 @@ impl Store {
             "DELETE FROM assignments WHERE actor_type = 'user' AND actor_id = ?",
             "DELETE FROM application_credential_roles WHERE application_credential_id IN (SELECT id FROM application_credentials WHERE user_id = ?)",
             "DELETE FROM application_credentials WHERE user_id = ?",
+            "DELETE FROM credentials WHERE user_id = ?",
+            "DELETE FROM trust_roles WHERE trust_id IN (SELECT id FROM trusts WHERE trustor_user_id = ? OR trustee_user_id = ?)",
+            "DELETE FROM trusts WHERE trustor_user_id = ? OR trustee_user_id = ?",
             "DELETE FROM users WHERE id = ?",
         ] {
-            sqlx::query(&self.sql(q)).bind(id).execute(&mut *tx).await?;
+            let sql = self.sql(q);
+            let mut query = sqlx::query(&sql);
+            for _ in 0..q.matches('?').count() {
+                query = query.bind(id);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
