@@ -9,21 +9,24 @@ Admin credentials and the Keystone URL come from the clouds.yaml that `ferrostac
 writes (cloud `ferrostack-admin`), unless given explicitly.
 
 Option names are those of tempest/config.py in tempest 47.0.0. Only Keystone exists so
-far, so every other service is marked unavailable, and the identity feature flags say
-what Ferrostack implements today (see the IDENTITY_* constants below); change them as
-features land.
+far, so every other service is marked unavailable. The identity feature flags that depend
+on optional APIs (trusts, access rules, the OS-INHERIT and OS-EC2 extensions) are found by
+asking the running cloud (an admin GET on each API: 2xx means present, 404 absent), so
+they follow Ferrostack as features land; --no-probe uses the static values below instead.
 """
 
 import argparse
 import configparser
+import json
 import os
 import sys
+import urllib.error
+import urllib.request
 
 import yaml
 
-# What Ferrostack's identity service implements today.
+# Static flags (with --no-probe; "trust" and "access_rules" are otherwise probed).
 IDENTITY_FEATURES = {
-    # OS-TRUST is not implemented yet.
     "trust": False,
     # /v2.0 does not exist (tempest 47 has no v2 tests left anyway).
     "api_v2": False,
@@ -41,9 +44,8 @@ IDENTITY_FEATURES = {
     "project_tags": True,
 }
 
-# Identity API extensions present (tempest gates OS-INHERIT and OS-EC2 tests on this
-# list; the default "all" would run the EC2 credential tests, and /v3/credentials is not
-# implemented yet).
+# Identity API extensions (tempest gates the OS-INHERIT and OS-EC2 tests on this list;
+# its default "all" would run tests of APIs that may not exist). Probed unless --no-probe.
 IDENTITY_EXTENSIONS = ["OS-INHERIT"]
 
 # Must equal [identity.security_compliance] in the ferrostack.toml the cloud runs with.
@@ -53,6 +55,58 @@ SECURITY_COMPLIANCE = {
     "user_unique_last_password_count": 2,
     "user_minimum_password_age": 0,
 }
+
+# Probes: feature -> path under /v3 ({uid} is the admin's user id). A 2xx answer means
+# the API exists.
+FEATURE_PROBES = {
+    "trust": "OS-TRUST/trusts",
+    "access_rules": "users/{uid}/access_rules",
+}
+EXTENSION_PROBES = {
+    "OS-INHERIT": "OS-INHERIT/domains/default/users/{uid}/roles/inherited_to_projects",
+    "OS-EC2": "users/{uid}/credentials/OS-EC2",
+    "OS-TRUST": "OS-TRUST/trusts",
+    "OS-EP-FILTER": "OS-EP-FILTER/endpoint_groups",
+    "OS-OAUTH1": "OS-OAUTH1/consumers",
+}
+
+
+def _request(method, url, token=None, body=None):
+    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body else None)
+    req.add_header("Content-Type", "application/json")
+    req.add_header("Accept", "application/json")
+    if token:
+        req.add_header("X-Auth-Token", token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def probe(auth_url, auth):
+    """{feature: bool}, [extensions] found by asking the cloud."""
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": auth.get("username", "admin"), "password": auth["password"],
+        "domain": {"name": auth.get("user_domain_name", "Default")}}}},
+        "scope": {"project": {"name": auth.get("project_name", "admin"),
+                              "domain": {"name": auth.get("project_domain_name", "Default")}}}}}
+    status, headers, data = _request("POST", auth_url + "/v3/auth/tokens", body=body)
+    if status != 201:
+        raise SystemExit(f"tempest_conf.py: admin authentication failed ({status}): {data[:300]!r}")
+    token = {k.lower(): v for k, v in headers.items()}["x-subject-token"]
+    uid = json.loads(data)["token"]["user"]["id"]
+
+    def present(path):
+        code = _request("GET", f"{auth_url}/v3/{path.format(uid=uid)}", token=token)[0]
+        if code not in (200, 404):
+            print(f"tempest_conf.py: probe GET /v3/{path} answered {code}; treating as absent", file=sys.stderr)
+        return 200 <= code < 300
+
+    features = {name: present(path) for name, path in FEATURE_PROBES.items()}
+    extensions = [name for name, path in EXTENSION_PROBES.items() if present(path)]
+    return features, extensions
+
 
 SERVICES = ["nova", "neutron", "glance", "cinder", "swift", "horizon",
             "placement", "heat", "octavia", "designate", "barbican", "manila",
@@ -68,6 +122,8 @@ def main(argv=None):
     p.add_argument("--region", default="RegionOne")
     p.add_argument("--log-dir", required=True, help="[DEFAULT] log_dir (created)")
     p.add_argument("--output", "-o", help="file to write (default: stdout)")
+    p.add_argument("--no-probe", action="store_true",
+                   help="do not ask the cloud which optional identity APIs exist; use the static flags")
     args = p.parse_args(argv)
 
     auth = {}
@@ -83,6 +139,15 @@ def main(argv=None):
         p.error("need --clouds-yaml, or both --auth-url and --admin-password")
     if auth_url.endswith("/v3"):
         auth_url = auth_url[: -len("/v3")]
+
+    features = dict(IDENTITY_FEATURES)
+    extensions = list(IDENTITY_EXTENSIONS)
+    if not args.no_probe:
+        found, extensions = probe(auth_url, {**auth, "password": password})
+        features.update(found)
+        print("tempest_conf.py: identity features found: "
+              + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in found.items())
+              + "; extensions: " + (",".join(extensions) or "none"), file=sys.stderr)
 
     log_dir = os.path.abspath(args.log_dir)
     os.makedirs(log_dir, exist_ok=True)
@@ -118,8 +183,9 @@ def main(argv=None):
         **{k: str(v) for k, v in SECURITY_COMPLIANCE.items()},
     }
     c["identity-feature-enabled"] = {
-        **{k: str(v).lower() for k, v in IDENTITY_FEATURES.items()},
-        "api_extensions": ",".join(IDENTITY_EXTENSIONS),
+        **{k: str(v).lower() for k, v in features.items()},
+        # An empty list would mean "none"; keep at least one entry tempest ignores.
+        "api_extensions": ",".join(extensions) or "none",
     }
     # tempest 47 has no service_available.keystone option (identity is always assumed;
     # oslo.config ignores the key): written so the file says what is there.

@@ -1,4 +1,5 @@
--- Credentials (blobs encrypted with the credential Fernet keys) and policy blobs.
+-- Credentials (blobs encrypted with the credential Fernet keys) and policy blobs
+-- (`content`: `blob` is reserved in MariaDB).
 
 CREATE TABLE credentials (
     id VARCHAR(64) PRIMARY KEY,
@@ -13,6 +14,6 @@ CREATE INDEX credentials_user ON credentials (user_id);
 CREATE TABLE policies (
     id VARCHAR(64) PRIMARY KEY,
     type VARCHAR(255) NOT NULL,
-    blob TEXT NOT NULL,
+    content TEXT NOT NULL,
     extra TEXT NOT NULL
 );

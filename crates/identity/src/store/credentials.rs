@@ -40,7 +40,7 @@ fn policy_from(row: sqlx::any::AnyRow) -> Result<PolicyRow> {
     Ok(PolicyRow {
         id: row.try_get("id")?,
         policy_type: row.try_get("type")?,
-        blob: db::text(&row, "blob")?,
+        blob: db::text(&row, "content")?,
         extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
@@ -106,7 +106,7 @@ impl Store {
 
     /// Inserts a policy blob.
     pub async fn create_policy(&self, p: &PolicyRow) -> Result<()> {
-        sqlx::query(&self.sql("INSERT INTO policies (id, type, blob, extra) VALUES (?, ?, ?, ?)"))
+        sqlx::query(&self.sql("INSERT INTO policies (id, type, content, extra) VALUES (?, ?, ?, ?)"))
             .bind(&p.id)
             .bind(&p.policy_type)
             .bind(&p.blob)
@@ -118,7 +118,7 @@ impl Store {
 
     /// Rewrites a policy blob.
     pub async fn update_policy(&self, p: &PolicyRow) -> Result<()> {
-        sqlx::query(&self.sql("UPDATE policies SET type = ?, blob = ?, extra = ? WHERE id = ?"))
+        sqlx::query(&self.sql("UPDATE policies SET type = ?, content = ?, extra = ? WHERE id = ?"))
             .bind(&p.policy_type)
             .bind(&p.blob)
             .bind(extra_text(&p.extra))
@@ -130,7 +130,7 @@ impl Store {
 
     /// One policy blob by id.
     pub async fn get_policy(&self, id: &str) -> Result<Option<PolicyRow>> {
-        sqlx::query(&self.sql("SELECT id, type, blob, extra FROM policies WHERE id = ?"))
+        sqlx::query(&self.sql("SELECT id, type, content, extra FROM policies WHERE id = ?"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -140,7 +140,7 @@ impl Store {
 
     /// All policy blobs.
     pub async fn list_policies(&self) -> Result<Vec<PolicyRow>> {
-        sqlx::query("SELECT id, type, blob, extra FROM policies ORDER BY id").fetch_all(self.pool()).await?.into_iter().map(policy_from).collect()
+        sqlx::query("SELECT id, type, content, extra FROM policies ORDER BY id").fetch_all(self.pool()).await?.into_iter().map(policy_from).collect()
     }
 
     /// Deletes a policy blob; reports whether it existed.

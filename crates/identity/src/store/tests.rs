@@ -180,3 +180,63 @@ async fn catalog_app_creds_and_revocations() {
         assert_eq!(s.list_revocations_since(0).await.unwrap().len(), 1, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn trusts_spend_uses_atomically_and_blobs_round_trip() {
+    for (t, s) in stores().await {
+        let backend = t.db.backend();
+        let trust = |id: &str, uses: Option<i64>| TrustRow {
+            id: id.into(),
+            trustor_user_id: "u1".into(),
+            trustee_user_id: "u2".into(),
+            project_id: Some("p".into()),
+            impersonation: true,
+            expires_at: None,
+            remaining_uses: uses,
+            allow_redelegation: false,
+            redelegation_count: 0,
+            role_ids: vec!["r1".into()],
+            extra: Map::new(),
+        };
+        s.create_trust(&trust("limited", Some(2))).await.unwrap();
+        s.create_trust(&trust("unlimited", None)).await.unwrap();
+        let spent: Vec<bool> = spend_concurrently(&s, "limited", 3).await;
+        assert_eq!(spent.iter().filter(|ok| **ok).count(), 2, "{backend}: two uses, three attempts");
+        assert_eq!(s.get_trust("limited").await.unwrap().unwrap().remaining_uses, Some(0), "{backend}");
+        assert!(s.consume_trust_use("unlimited").await.unwrap(), "{backend}");
+        assert!(!s.consume_trust_use("missing").await.unwrap(), "{backend}");
+        assert_eq!(s.get_trust("unlimited").await.unwrap().unwrap().role_ids, vec!["r1"], "{backend}");
+        assert!(s.delete_trust("limited").await.unwrap());
+        assert_eq!(s.list_trusts().await.unwrap().len(), 1, "{backend}");
+
+        let cred = CredentialRow {
+            id: "c1".into(),
+            user_id: "u1".into(),
+            project_id: None,
+            credential_type: "cert".into(),
+            encrypted_blob: "sealed".into(),
+            extra: Map::new(),
+        };
+        s.create_credential(&cred).await.unwrap();
+        assert_eq!(s.list_credentials(Some("u1")).await.unwrap()[0].encrypted_blob, "sealed", "{backend}");
+        assert!(s.list_credentials(Some("u2")).await.unwrap().is_empty(), "{backend}");
+        let policy = PolicyRow { id: "p1".into(), policy_type: "application/json".into(), blob: "{}".into(), extra: Map::new() };
+        s.create_policy(&policy).await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(s.get_policy("p1").await.unwrap().unwrap().blob, "{}", "{backend}");
+    }
+}
+
+/// Tries to spend `n` uses of a trust concurrently.
+async fn spend_concurrently(s: &Store, id: &str, n: usize) -> Vec<bool> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (s, id) = (s.clone(), id.to_owned());
+            tokio::spawn(async move { s.consume_trust_use(&id).await.unwrap() })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
