@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod credentials;
 pub mod domains;
 pub mod groups;
+pub mod limits;
 pub mod projects;
 pub mod role_assignments;
 pub mod roles;

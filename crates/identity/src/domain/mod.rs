@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod fernet_keys;
+pub mod limits;
 pub mod policy_rules;
 pub mod revocation;
 pub mod roles;

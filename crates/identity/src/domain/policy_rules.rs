@@ -127,6 +127,24 @@ pub fn defaults() -> Vec<(&'static str, String)> {
         ("identity:create_policy", admin.clone()),
         ("identity:update_policy", admin.clone()),
         ("identity:delete_policy", admin.clone()),
+        // Unified limits.
+        ("identity:get_registered_limit", String::new()),
+        ("identity:list_registered_limits", String::new()),
+        ("identity:create_registered_limits", admin.clone()),
+        ("identity:update_registered_limit", admin.clone()),
+        ("identity:delete_registered_limit", admin.clone()),
+        ("identity:get_limit_model", String::new()),
+        (
+            "identity:get_limit",
+            format!("{admin_or_reader} or project_id:%(target.limit.project_id)s or domain_id:%(target.limit.domain_id)s"),
+        ),
+        (
+            "identity:list_limits",
+            format!("{admin_or_reader} or project_id:%(target.limit.project_id)s or domain_id:%(target.limit.domain_id)s"),
+        ),
+        ("identity:create_limits", admin.clone()),
+        ("identity:update_limit", admin.clone()),
+        ("identity:delete_limit", admin.clone()),
         // Trusts.
         ("identity:create_trust", "user_id:%(trust.trustor_user_id)s".into()),
         ("identity:list_trusts", admin_or_reader.clone()),

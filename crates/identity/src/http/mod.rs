@@ -9,6 +9,7 @@ mod domains;
 mod error;
 mod grants;
 mod groups;
+mod limits;
 mod projects;
 mod role_assignments;
 mod roles;
@@ -130,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         .merge(application_credentials::routes())
         .merge(credentials::routes())
         .merge(trusts::routes())
+        .merge(limits::routes())
         .layer(axum::middleware::map_response_with_state(state.clone(), www_authenticate))
         .with_state(state)
 }

@@ -240,3 +240,38 @@ async fn spend_concurrently(s: &Store, id: &str, n: usize) -> Vec<bool> {
     }
     out
 }
+
+#[tokio::test]
+async fn limits_are_unique_per_region_including_none() {
+    for (t, s) in stores().await {
+        let backend = t.db.backend();
+        let reg = |id: &str, region: Option<&str>| RegisteredLimitRow {
+            id: id.into(),
+            service_id: "svc".into(),
+            region_id: region.map(str::to_owned),
+            resource_name: "cores".into(),
+            default_limit: 10,
+            description: None,
+        };
+        s.create_registered_limits(&[reg("a", None), reg("b", Some("R1"))]).await.unwrap();
+        assert!(matches!(s.create_registered_limits(&[reg("c", None)]).await, Err(StoreError::Duplicate)), "{backend}: one default per region, 'no region' included");
+        assert!(matches!(s.create_registered_limits(&[reg("d", Some("R2")), reg("e", Some("R1"))]).await, Err(StoreError::Duplicate)), "{backend}");
+        let all = s.list_registered_limits().await.unwrap();
+        assert_eq!(all.len(), 2, "{backend}: a failed batch writes nothing");
+        assert_eq!(all.iter().find(|l| l.id == "a").unwrap().region_id, None, "{backend}");
+        let limit = LimitRow {
+            id: "l1".into(),
+            target_type: "project".into(),
+            target_id: "p1".into(),
+            service_id: "svc".into(),
+            region_id: Some("R1".into()),
+            resource_name: "cores".into(),
+            resource_limit: 4,
+            description: Some("d".into()),
+        };
+        s.create_limits(std::slice::from_ref(&limit)).await.unwrap();
+        s.update_limit(&LimitRow { resource_limit: 8, ..limit.clone() }).await.unwrap();
+        assert_eq!(s.list_limits().await.unwrap()[0].resource_limit, 8, "{backend}");
+        assert!(s.delete_limit("l1").await.unwrap() && !s.delete_limit("l1").await.unwrap(), "{backend}");
+    }
+}
