@@ -9,7 +9,7 @@ with `[DEFAULT] debug = true` (every request: method, URL, status, request and r
 bodies, tagged with "Request (Class:method)" and the x-openstack-request-id, which the
 server log carries too). Prints, per failed test, the exception line and each request of
 that test that answered 4xx/5xx (or every request with --all-requests), plus the last
-request made when the failure was not an HTTP error (an assertion on a 2xx response).
+request made when the failure was not an HTTP error (an assertion on an answer).
 """
 
 import argparse
@@ -97,9 +97,11 @@ def main(argv=None):
         print(t["id"])
         for ln in tail[-3:]:
             print("  error: " + shorten(ln, 600))
-        if not shown and mine:
-            shown = mine[-1:]
-            print("  (no 4xx/5xx request; the last request of the test:)")
+        http_error = any(ln.startswith("tempest.lib.exceptions.") for ln in tail)
+        if mine and not http_error and mine[-1] not in shown:
+            # An assertion on a successful answer: the last request is the likely culprit.
+            shown = shown + mine[-1:]
+            print("  (the last request of the test is shown last: the failure is not an HTTP error)")
         if not mine:
             print("  (no request logged for this test: connection dropped, or it failed before any request)")
         for r in shown:

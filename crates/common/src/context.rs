@@ -35,6 +35,9 @@ pub struct RequestContext {
     pub application_credential_id: Option<String>,
     /// The trust the token acts under, if any.
     pub trust_id: Option<String>,
+    /// Roles of the `X-Service-Token` sent along, when a service calls on a user's
+    /// behalf (keystonemiddleware's `service_roles`).
+    pub service_roles: Vec<String>,
 }
 
 impl RequestContext {
@@ -75,6 +78,7 @@ impl RequestContext {
             "domain_id": self.domain_id(),
             "system_scope": matches!(self.scope, Scope::System).then_some("all"),
             "roles": self.roles,
+            "service_roles": self.service_roles,
             "is_admin": false,
             "is_admin_project": true,
             "token": {

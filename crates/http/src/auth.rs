@@ -77,12 +77,13 @@ where
         let RequestId(request_id) = RequestId::from_request_parts(parts, state).await.unwrap_or_else(|e| match e {});
         let token = parts.headers.get("x-auth-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty());
         let Some(token) = token else { return Err(reject(AuthFailure::Unauthorized)) };
-        match validator.validate(token, &request_id).await {
-            Ok(ctx) => {
-                tracing::debug!(user_id = %ctx.user_id, "authenticated");
-                Ok(Authenticated(ctx))
-            }
-            Err(failure) => Err(reject(failure)),
+        let mut ctx = validator.validate(token, &request_id).await.map_err(reject)?;
+        // A service acting for a user sends its own token along; an invalid one is
+        // refused, as keystonemiddleware refuses it.
+        if let Some(service) = parts.headers.get("x-service-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty()) {
+            ctx.service_roles = validator.validate(service, &request_id).await.map_err(reject)?.roles;
         }
+        tracing::debug!(user_id = %ctx.user_id, "authenticated");
+        Ok(Authenticated(ctx))
     }
 }

@@ -5,8 +5,10 @@
 pub mod auth;
 pub mod error;
 pub mod json;
+pub mod remote;
 pub mod request_id;
 
 pub use auth::{AuthFailure, Authenticated, TokenValidator, Validator};
 pub use error::keystone_error;
+pub use remote::{RemoteValidator, ServiceCredentials};
 pub use request_id::RequestId;

@@ -128,6 +128,7 @@ impl TokenData {
             audit_ids: self.payload.audit_ids.clone(),
             application_credential_id: self.app_cred.as_ref().map(|a| a.id.clone()),
             trust_id: self.trust.as_ref().map(|t| t.id.clone()),
+            service_roles: Vec::new(),
         }
     }
 }
