@@ -54,6 +54,8 @@ async fn lockout_history_and_regex_follow_security_compliance() {
     let reuse = change_password(&c, &uid, "long-enough-1", "long-enough-1").await;
     assert_eq!(reuse.status, StatusCode::BAD_REQUEST, "the current password cannot be reused");
     assert_eq!(change_password(&c, &uid, "long-enough-1", "long-enough-2").await.status, StatusCode::NO_CONTENT);
+    let back = change_password(&c, &uid, "long-enough-2", "long-enough-1").await;
+    assert_eq!(back.status, StatusCode::BAD_REQUEST, "nor the one before it, with unique_last_password_count = 2");
 
     for _ in 0..2 {
         assert_eq!(c.password_token("erin", "bad-guess", None).await.unwrap_err().status, StatusCode::UNAUTHORIZED);

@@ -58,6 +58,10 @@ async fn projects_hierarchy_tags_and_duplicates() {
     assert_eq!(disable.status, StatusCode::FORBIDDEN, "enabled children forbid disabling");
     let domain_change = a.call(Method::PATCH, &format!("/projects/{top_id}"), Some(json!({"project": {"domain_id": "elsewhere"}}))).await;
     assert_eq!(domain_change.status, StatusCode::BAD_REQUEST);
+    let same_id = a.call(Method::PATCH, &format!("/projects/{top_id}"), Some(json!({"project": {"id": top_id, "description": "same id"}}))).await;
+    assert_eq!(same_id.status, StatusCode::OK, "an update may repeat the id");
+    let other_id = a.call(Method::PATCH, &format!("/projects/{top_id}"), Some(json!({"project": {"id": "another"}}))).await;
+    assert_eq!(other_id.status, StatusCode::BAD_REQUEST, "but not change it");
     assert_eq!(a.call(Method::DELETE, &format!("/projects/{}", child["id"].as_str().unwrap()), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(a.call(Method::DELETE, &format!("/projects/{top_id}"), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(a.call(Method::GET, &format!("/projects/{top_id}"), None).await.status, StatusCode::NOT_FOUND);
@@ -117,6 +121,13 @@ async fn grants_groups_and_effective_assignments() {
     assert!(list.iter().all(|e| e["links"]["membership"].as_str().unwrap().ends_with(&format!("/groups/{gid}/users/{uid}"))));
     let bad = a.call(Method::GET, &format!("/role_assignments?effective&group.id={gid}"), None).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let domain_role = a.create("/roles", "role", json!({"name": "dr", "domain_id": "default"})).await;
+    let dr = domain_role["id"].as_str().unwrap();
+    assert_eq!(a.call(Method::PUT, &format!("/projects/{pid}/users/{uid}/roles/{dr}"), None).await.status, StatusCode::NO_CONTENT);
+    let stored = a.call(Method::GET, &format!("/role_assignments?user.id={uid}&role.id={dr}"), None).await;
+    assert_eq!(stored.body["role_assignments"].as_array().unwrap().len(), 1, "the domain role is granted");
+    let effective = a.call(Method::GET, &format!("/role_assignments?effective&user.id={uid}&role.id={dr}"), None).await;
+    assert_eq!(effective.body["role_assignments"], json!([]), "but never effective by itself");
 
     let (tok, _) = c.password_token("bob", "pw-bob", Some(scope.clone())).await.unwrap();
     assert_eq!(a.call(Method::DELETE, &format!("/projects/{pid}/groups/{gid}/roles/{member}"), None).await.status, StatusCode::NO_CONTENT);
@@ -143,6 +154,14 @@ async fn roles_implications_and_their_limits() {
     assert_eq!(put.body["role_inference"]["implies"]["id"], r2);
     let cycle = a.call(Method::PUT, &format!("/roles/{r2}/implies/{r1}"), None).await;
     assert_eq!(cycle.status, StatusCode::FORBIDDEN, "cycles are refused");
+    let admin_role = a.id_of("/roles?name=admin", "roles").await;
+    assert_eq!(a.call(Method::PUT, &format!("/roles/{r1}/implies/{admin_role}"), None).await.status, StatusCode::FORBIDDEN, "nothing may imply admin");
+    let d1 = a.create("/roles", "role", json!({"name": "d1", "domain_id": "default"})).await;
+    let d2 = a.create("/roles", "role", json!({"name": "d2", "domain_id": "default"})).await;
+    let (d1, d2) = (d1["id"].as_str().unwrap(), d2["id"].as_str().unwrap());
+    assert_eq!(a.call(Method::PUT, &format!("/roles/{r1}/implies/{d1}"), None).await.status, StatusCode::FORBIDDEN, "a global role cannot imply a domain role");
+    assert_eq!(a.call(Method::PUT, &format!("/roles/{d1}/implies/{d2}"), None).await.status, StatusCode::CREATED, "domain roles may imply domain roles");
+    assert_eq!(a.call(Method::PUT, &format!("/roles/{d2}/implies/{r1}"), None).await.status, StatusCode::CREATED, "and global ones");
     let inferences = a.call(Method::GET, "/role_inferences", None).await;
     assert!(inferences.body["role_inferences"].as_array().unwrap().iter().any(|r| r["prior_role"]["id"] == r1));
     let dup = a.call(Method::POST, "/roles", Some(json!({"role": {"name": "one"}}))).await;
@@ -164,12 +183,17 @@ async fn catalog_administration_shows_up_in_tokens() {
     let svc = a.create("/services", "service", json!({"type": "compute", "name": "nova"})).await;
     let bad = a.call(Method::POST, "/endpoints", Some(json!({"endpoint": {"service_id": svc["id"], "interface": "sideways", "url": "http://x"}}))).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let unknown_region = a.call(Method::POST, "/endpoints", Some(json!({"endpoint": {"service_id": svc["id"], "interface": "admin", "url": "http://x", "region_id": "Nowhere"}}))).await;
+    assert_eq!(unknown_region.status, StatusCode::BAD_REQUEST, "region_id must name a region");
+    let legacy = a.create("/endpoints", "endpoint", json!({"service_id": svc["id"], "interface": "internal", "url": "http://x", "region": "Legacy"})).await;
+    assert_eq!(legacy["region_id"], "Legacy", "the legacy region field creates the region");
+    assert_eq!(a.call(Method::GET, "/regions/Legacy", None).await.status, StatusCode::OK);
     let ep = a.create("/endpoints", "endpoint", json!({"service_id": svc["id"], "interface": "public", "url": "http://nova:8774/v2.1", "region_id": "West"})).await;
     assert_eq!(ep["region"], "West");
     let catalog = a.call(Method::GET, "/auth/catalog", None).await;
     let compute = catalog.body["catalog"].as_array().unwrap().iter().find(|s| s["type"] == "compute").cloned().expect("new service in the catalog");
     assert_eq!(compute["name"], "nova");
-    assert_eq!(compute["endpoints"][0]["url"], "http://nova:8774/v2.1");
+    assert!(compute["endpoints"].as_array().unwrap().iter().any(|e| e["url"] == "http://nova:8774/v2.1" && e["interface"] == "public"));
     let in_use = a.call(Method::DELETE, "/regions/West", None).await;
     assert_eq!(in_use.status, StatusCode::FORBIDDEN, "a region with endpoints stays");
     assert_eq!(a.call(Method::DELETE, &format!("/services/{}", svc["id"].as_str().unwrap()), None).await.status, StatusCode::NO_CONTENT);
@@ -201,4 +225,39 @@ async fn policy_keeps_members_to_themselves() {
     let create = c.call(Method::POST, &c.v3("/projects"), Some(&token), Some(json!({"project": {"name": "nope"}}))).await;
     assert_eq!(create.status, StatusCode::FORBIDDEN);
     assert_eq!(a.call(Method::GET, "/projects?name=nope", None).await.body["projects"], json!([]), "nothing half-written");
+}
+
+#[tokio::test]
+async fn projects_acting_as_domains() {
+    let c = TestCloud::start().await;
+    let a = Caller::admin(&c).await;
+    let made = a.create("/projects", "project", json!({"name": "dom-proj", "is_domain": true, "domain_id": null})).await;
+    assert_eq!(made["is_domain"], true);
+    let id = made["id"].as_str().unwrap();
+    let as_projects = a.call(Method::GET, "/projects?is_domain=true", None).await;
+    assert!(as_projects.body["projects"].as_array().unwrap().iter().any(|p| p["id"] == id));
+    let as_domains = a.call(Method::GET, "/domains", None).await;
+    assert!(as_domains.body["domains"].as_array().unwrap().iter().any(|d| d["id"] == id), "it is a domain too");
+    assert!(a.call(Method::GET, "/projects", None).await.body["projects"].as_array().unwrap().iter().all(|p| p["id"] != id), "but not an ordinary project");
+    assert_eq!(a.call(Method::GET, &format!("/projects/{id}"), None).await.body["project"]["is_domain"], true);
+    assert_eq!(a.call(Method::DELETE, &format!("/projects/{id}"), None).await.status, StatusCode::FORBIDDEN, "enabled: disable it first");
+    let disabled = a.call(Method::PATCH, &format!("/projects/{id}"), Some(json!({"project": {"enabled": false}}))).await;
+    assert_eq!(disabled.body["project"]["enabled"], false);
+    assert_eq!(a.call(Method::DELETE, &format!("/projects/{id}"), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(a.call(Method::GET, &format!("/domains/{id}"), None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_get_error_bodies() {
+    let c = TestCloud::start().await;
+    let a = Caller::admin(&c).await;
+    let missing = a.call(Method::GET, "/OS-NOPE/things", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.body["error"]["code"], 404);
+    let wrong = a.call(Method::PUT, "/users", None).await;
+    assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong.body["error"]["code"], 405);
+    let elsewhere = c.call(Method::GET, &format!("{}/nothing-here", c.cloud.base_url), None, None).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    assert_eq!(elsewhere.body["error"]["code"], 404);
 }

@@ -106,6 +106,9 @@ async fn revoked_tokens_stop_working_at_once() {
     assert_eq!(del.status, StatusCode::NO_CONTENT);
     let gone = c.call_with(Method::GET, &c.v3("/auth/tokens"), Some(&admin), None, &[("X-Subject-Token", &victim)]).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND, "Keystone answers 404 for a revoked subject token");
+    let rescope = json!({"auth": {"identity": {"methods": ["token"], "token": {"id": victim}}}});
+    let reused = c.call(Method::POST, &c.v3("/auth/tokens"), None, Some(rescope)).await;
+    assert_eq!(reused.status, StatusCode::NOT_FOUND, "a revoked token given to the token method is a 404, as in Keystone");
     let used = c.call(Method::GET, &c.v3("/users"), Some(&victim), None).await;
     assert_eq!(used.status, StatusCode::UNAUTHORIZED);
     assert_eq!(used.headers["www-authenticate"], format!("Keystone uri=\"{}/identity\"", c.cloud.base_url).as_str());

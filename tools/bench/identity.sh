@@ -9,6 +9,7 @@
 #   BENCH_DURATION      seconds per measured run (10); BENCH_WARMUP seconds before each (3)
 #   BENCH_CONCURRENCY   connections for validate and rescope ("1 8 64")
 #   BENCH_PW_CONCURRENCY connections for password issue ("1 8")
+#   BENCH_PW_DURATION   seconds per measured password run (20: bcrypt allows few req/s)
 #   BENCH_REVOCATIONS   tokens issued and revoked before the revocation run (5000)
 #   BENCH_RESTARTS      timed restarts of each server (3)
 #   BENCH_QUIET_WAIT    seconds to wait for a quiet machine before measuring anyway (2400)
@@ -23,6 +24,7 @@ duration=${BENCH_DURATION:-10}
 warmup=${BENCH_WARMUP:-3}
 concs=${BENCH_CONCURRENCY:-"1 8 64"}
 pw_concs=${BENCH_PW_CONCURRENCY:-"1 8"}
+pw_duration=${BENCH_PW_DURATION:-20}
 revocations=${BENCH_REVOCATIONS:-5000}
 restarts=${BENCH_RESTARTS:-3}
 quiet_wait=${BENCH_QUIET_WAIT:-2400}
@@ -138,6 +140,11 @@ put machine_busy_pct_before "$pct"
 put waited_for_quiet_s "$waited"
 
 # --- Ferrostack -------------------------------------------------------------------------
+# Measure a copy, so that a rebuild of target/release during the run changes nothing.
+cp "$bin" "$work/ferrostack-bin"
+put ferrostack_binary_sha256 "$(sha256sum "$bin" | cut -c1-16)"
+bin_src=$bin
+bin=$work/ferrostack-bin
 fs_port=$(free_port)
 fs_base=http://127.0.0.1:$fs_port/identity
 fs_dir=$work/ferrostack
@@ -156,9 +163,9 @@ wait_http() {   # URL PID: poll until URL answers 200, print ms since $start_ms
   return 1
 }
 up_ms=
-fs_start() {   # sets fs_pid and up_ms
+fs_start() {   # [--admin-password PW]: sets fs_pid and up_ms
   start_ms=$(now_ms)
-  "$bin" up --data-dir "$fs_dir" --listen "127.0.0.1:$fs_port" --admin-password "$password" \
+  "$bin" up --data-dir "$fs_dir" --listen "127.0.0.1:$fs_port" "$@" \
     --config "$work/ferrostack.toml" >> "$work/ferrostack.log" 2>&1 &
   fs_pid=$!
   pids_started[$fs_pid]=1
@@ -176,7 +183,7 @@ stop_pid() {
 median() { tr ' ' '\n' | awk 'NF' | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
 log "Ferrostack: first start on an empty data dir"
-fs_start
+fs_start --admin-password "$password"
 put ferrostack_start_first_ms "$up_ms"
 put ferrostack_start_first_self_reported_ms "$(grep -o 'is up at .*(\([0-9]*\) ms)' "$work/ferrostack.log" | tail -1 | grep -o '([0-9]* ms)' | tr -dc 0-9)"
 sleep 2
@@ -184,9 +191,10 @@ put ferrostack_rss_kb_after_first_start "$(rss_kb "$fs_pid")"
 times=""
 for i in $(seq "$restarts"); do
   stop_pid "$fs_pid"
-  fs_start
+  fs_start   # a restart needs no password: bootstrap keeps the one it has
   times="$times $up_ms"
 done
+put ferrostack_restart_self_reported_ms "$(grep -o 'is up at .*(\([0-9]*\) ms)' "$work/ferrostack.log" | tail -1 | grep -o '([0-9]* ms)' | tr -dc 0-9)"
 put ferrostack_restart_ms_each "$(echo $times | tr ' ' ',')"
 put ferrostack_restart_ms "$(echo "$times" | median)"
 sleep 2
@@ -223,13 +231,15 @@ kmanage() { "$venv/bin/keystone-manage" --config-file "$ks_dir/keystone.conf" "$
 ks_pid=
 ks_start() {   # sets ks_pid and up_ms
   start_ms=$(now_ms)
-  # --http11-socket: the workers speak HTTP/1.1 with keep-alive themselves (no router
-  # process in front), as Ferrostack does. --lazy-apps: each worker loads Keystone after
-  # the fork, as devstack does (no SQLAlchemy engine shared across a fork).
-  "$venv/bin/uwsgi" --home "$venv" --http11-socket "127.0.0.1:$ks_port" \
+  # --http + --http-keepalive: uWSGI's own asynchronous HTTP router takes the clients'
+  # keep-alive connections and hands each request to a free worker thread (with
+  # --http11-socket a worker thread stays bound to one client connection, so 64
+  # connections would starve on 16 threads). --lazy-apps, --thunder-lock, 64 KiB
+  # buffers: as devstack runs Keystone (each worker loads Keystone after the fork).
+  "$venv/bin/uwsgi" --home "$venv" --http "127.0.0.1:$ks_port" --http-keepalive \
     --module keystone.wsgi.api:application --master --processes "$uwsgi_processes" \
-    --threads "$uwsgi_threads" --enable-threads --lazy-apps --need-app --die-on-term \
-    --buffer-size 65535 --listen 128 >> "$ks_dir/uwsgi.log" 2>&1 &
+    --threads "$uwsgi_threads" --enable-threads --lazy-apps --thunder-lock --need-app \
+    --die-on-term --buffer-size 65535 --listen 128 >> "$ks_dir/uwsgi.log" 2>&1 &
   ks_pid=$!
   pids_started[$ks_pid]=1
   up_ms=$(wait_http "$ks_base/v3" "$ks_pid") || { tail -30 "$ks_dir/uwsgi.log" >&2; die "Keystone did not come up"; }
@@ -299,21 +309,32 @@ precheck() {   # scenario server: one request with curl, must be 2xx
   [ "${code:0:1}" = 2 ] || die "$s $sc answered $code before the run"
 }
 errors_total=0
-run() {   # scenario lua concurrency server
-  local sc=$1 lua=$2 c=$3 s=$4 threads=2 url line before after key
+busy_runs=""
+run() {   # scenario lua concurrency server [duration]
+  local sc=$1 lua=$2 c=$3 s=$4 d=${5:-$duration} threads=2 url line before after key
   [ "$c" -lt 2 ] && threads=1
   url=${base[$s]}/v3/auth/tokens
+  key=${s}_${sc}_c${c}
   precheck "$sc" "$s"
   lua_env "$s"
-  wrk -t "$threads" -c "$c" -d "${warmup}s" --timeout 30s -s "$here/$lua" "$url" > /dev/null
+  # warm-up, not counted; its failures are recorded apart
+  timeout $((warmup + 60)) wrk -t "$threads" -c "$c" -d "${warmup}s" --timeout 30s \
+    -s "$here/$lua" "$url" > "$work/wrk-$s-$sc-c$c-warmup.txt"
+  line=$(grep '^BENCH ' "$work/wrk-$s-$sc-c$c-warmup.txt") || die "no result from wrk"
+  eval "$(echo "${line#BENCH }" | tr ' ' '\n' | sed 's/^/local r_/')"
+  put "${key}_warmup_errors" $(( r_non2xx + r_connect + r_read + r_write + r_timeout ))
+  if [ -n "$(busy_procs || true)" ]; then
+    busy_runs="$busy_runs $key"
+    log "WARNING: build or test processes running during $key"
+  fi
   before=$(cpu_ticks "${pid_of[$s]}")
-  wrk -t "$threads" -c "$c" -d "${duration}s" --timeout 30s --latency -s "$here/$lua" "$url" \
-    > "$work/wrk-$s-$sc-c$c.txt"
+  timeout $((d + 60)) wrk -t "$threads" -c "$c" -d "${d}s" --timeout 30s --latency \
+    -s "$here/$lua" "$url" > "$work/wrk-$s-$sc-c$c.txt"
   after=$(cpu_ticks "${pid_of[$s]}")
   line=$(grep '^BENCH ' "$work/wrk-$s-$sc-c$c.txt") || die "no result from wrk"
-  key=${s}_${sc}_c${c}
   eval "$(echo "${line#BENCH }" | tr ' ' '\n' | sed 's/^/local r_/')"
   local errs=$(( r_non2xx + r_connect + r_read + r_write + r_timeout ))
+  if [ "$r_requests" -eq 0 ]; then log "$s $sc c=$c: no request completed"; errs=$((errs + 1)); fi
   errors_total=$(( errors_total + errs ))
   put "${key}_requests" "$r_requests"
   put "${key}_rps" "$(awk -v n="$r_requests" -v us="$r_duration_us" 'BEGIN{printf "%.1f", n / (us / 1e6)}')"
@@ -326,7 +347,7 @@ run() {   # scenario lua concurrency server
 
 for c in $concs; do for s in ferrostack keystone; do run validate validate.lua "$c" "$s"; done; done
 for c in $concs; do for s in ferrostack keystone; do run rescope rescope.lua "$c" "$s"; done; done
-for c in $pw_concs; do for s in ferrostack keystone; do run password password.lua "$c" "$s"; done; done
+for c in $pw_concs; do for s in ferrostack keystone; do run password password.lua "$c" "$s" "$pw_duration"; done; done
 sleep 2
 for s in ferrostack keystone; do
   put "${s}_rss_kb_after_load" "$(rss_kb "${pid_of[$s]}")"
@@ -339,7 +360,7 @@ declare -A events_table=([ferrostack]=revocation_events [keystone]=revocation_ev
 declare -A db_file=([ferrostack]=$fs_dir/identity.db [keystone]=$ks_dir/keystone.db)
 for s in ferrostack keystone; do
   log "$s: issuing and revoking $revocations tokens"
-  r=$(client revoke "${base[$s]}" "${admin_tok[$s]}" "${unscoped_tok[$s]}" "$revocations" --threads 4)
+  r=$(timeout 1000 "$py" "$here/bench_client.py" revoke "${base[$s]}" "${admin_tok[$s]}" "${unscoped_tok[$s]}" "$revocations" --threads 4)
   log "$s: $r"
   put "${s}_revoke_result" "$(echo "$r" | tr ' ' ',')"
   put "${s}_revocation_events" "$(client count-events "${db_file[$s]}" "${events_table[$s]}")"
@@ -351,6 +372,10 @@ for s in ferrostack keystone; do
   put "${s}_pss_kb_final" "$(pss_kb "${pid_of[$s]}")"
 done
 put errors_total "$errors_total"
+put runs_with_other_jobs_running "$(echo $busy_runs | tr ' ' ',')"
+put keystone_log_forbidden_action "$(grep -c 'ForbiddenAction' "$ks_dir/keystone.log" || true)"
+put keystone_log_error_lines "$(grep -c ' ERROR ' "$ks_dir/keystone.log" || true)"
+put ferrostack_log_error_lines "$(grep -c -E ' ERROR | WARN ' "$work/ferrostack.log" || true)"
 
 stop_pid "$fs_pid"
 stop_pid "$ks_pid"
@@ -365,6 +390,7 @@ mkdir -p "$(dirname "$out")"
   echo "machine_kernel $(uname -r)"
   echo "machine_mem_kb $(awk '/MemTotal/ {print $2}' /proc/meminfo)"
   echo "ferrostack_version $("$bin" --version | tr ' ' '_')"
+  echo "ferrostack_binary $bin_src"
   echo "ferrostack_commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD -- crates 2>/dev/null || echo -dirty)"
   echo "keystone_version $("$venv/bin/pip" show keystone 2>/dev/null | awk '/^Version/ {print $2}')"
   echo "uwsgi_version $("$venv/bin/uwsgi" --version)"
@@ -372,6 +398,7 @@ mkdir -p "$(dirname "$out")"
   echo "wrk_version $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
   echo "keystone_uwsgi ${uwsgi_processes}_processes_x_${uwsgi_threads}_threads"
   echo "duration_s $duration"
+  echo "password_duration_s $pw_duration"
   echo "warmup_s $warmup"
   cat "$raw"
 } > "$out.tmp"
@@ -382,3 +409,4 @@ cat "$work/table.txt"
 log "raw numbers in $out"
 if [ "$errors_total" -ne 0 ]; then die "$errors_total requests failed (non-2xx or socket errors): see $out"; fi
 [ "$quiet" = yes ] || log "WARNING: measured on a busy machine"
+[ -z "$busy_runs" ] || log "WARNING: other build or test jobs ran during:$busy_runs"

@@ -45,9 +45,9 @@ def concs(scenario):
     return cs
 
 
-for sc, name in (("validate", "validate GET /v3/auth/tokens"),
-                 ("rescope", "rescope POST (token method)"),
-                 ("password", "password issue POST (bcrypt 12)")):
+for sc, name in (("validate", "validate"),
+                 ("rescope", "rescope (token method)"),
+                 ("password", "password issue")):
     for c in concs(sc):
         p = f"{sc}_c{c}"
         row(f"{name} c={c}: throughput", f"ferrostack_{p}_rps", f"keystone_{p}_rps", "req/s", True)
@@ -58,14 +58,13 @@ for sc, name in (("validate", "validate GET /v3/auth/tokens"),
 ev = f"{raw.get('ferrostack_revocation_events', '?')}/{raw.get('keystone_revocation_events', '?')}"
 for c in concs("validate_revoked"):
     p = f"validate_revoked_c{c}"
-    lab = f"validate c={c} with revocation events (F/K: {ev})"
+    lab = f"validate c={c}, {raw.get('revocations_requested', '?')} tokens revoked"
     row(f"{lab}: throughput", f"ferrostack_{p}_rps", f"keystone_{p}_rps", "req/s", True)
     row(f"{lab}: p99 latency", f"ferrostack_{p}_p99_ms", f"keystone_{p}_p99_ms", "ms", False,
         "{:.2f}")
     row(f"{lab}: server CPU", f"ferrostack_{p}_cpu_ms_per_req", f"keystone_{p}_cpu_ms_per_req",
         "ms/req", False, "{:.3f}")
-row("first start, empty data dir, to GET /v3 answering (Keystone: keystone-manage "
-    "fernet/credential/receipt setup + db_sync + bootstrap + uWSGI)",
+row("first start, empty data dir, to GET /v3 answering",
     "ferrostack_start_first_ms", "keystone_start_first_ms", "ms", False, "{:.0f}")
 row("restart to GET /v3 answering (median)", "ferrostack_restart_ms", "keystone_restart_ms",
     "ms", False, "{:.0f}")
@@ -74,11 +73,11 @@ for k in ("ferrostack_rss_kb_idle", "keystone_rss_kb_idle", "ferrostack_rss_kb_f
           "ferrostack_pss_kb_final", "keystone_pss_kb_final"):
     if k in raw:
         raw[k.replace("_kb_", "_mib_")] = str(float(raw[k]) / 1024)
-row("RSS idle after start (process tree, VmRSS sum)", "ferrostack_rss_mib_idle",
+row("RSS idle after restart (process tree)", "ferrostack_rss_mib_idle",
     "keystone_rss_mib_idle", "MiB", False)
-row("PSS idle after start (process tree)", "ferrostack_pss_mib_idle", "keystone_pss_mib_idle",
+row("PSS idle after restart (process tree)", "ferrostack_pss_mib_idle", "keystone_pss_mib_idle",
     "MiB", False)
-row("RSS after all the load (process tree, VmRSS sum)", "ferrostack_rss_mib_final",
+row("RSS after all the load (process tree)", "ferrostack_rss_mib_final",
     "keystone_rss_mib_final", "MiB", False)
 row("PSS after all the load (process tree)", "ferrostack_pss_mib_final",
     "keystone_pss_mib_final", "MiB", False)
@@ -93,7 +92,14 @@ print()
 print("ratio: Ferrostack's advantage (F/K for req/s, K/F for latency, CPU, memory, time);"
       " > 1 means Ferrostack is better.")
 errs = {k: v for k, v in raw.items() if k.endswith("_errors") and v != "0"}
+print(f"revocation events stored: Ferrostack {raw.get('ferrostack_revocation_events', '?')}, "
+      f"Keystone {raw.get('keystone_revocation_events', '?')}")
 print(f"failed requests (non-2xx, socket errors, timeouts): "
       f"{raw.get('errors_total', '?')} {errs if errs else ''}".rstrip())
+warm = {k: v for k, v in raw.items() if k.endswith("_warmup_errors") and v != "0"}
+if warm:
+    print(f"failed requests during warm-ups (not counted above): {warm}")
+if raw.get("runs_with_other_jobs_running"):
+    print(f"WARNING: other build/test jobs ran during: {raw['runs_with_other_jobs_running']}")
 if raw.get("machine_quiet") != "yes":
     print("WARNING: measured while the machine was busy: numbers are not comparable.")

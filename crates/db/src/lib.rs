@@ -128,6 +128,17 @@ impl Database {
         self.backend
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first and writes later
+    /// fails at once with "database is locked" when another writer got there between,
+    /// whereas an immediate one waits its turn (up to the busy timeout).
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres | Backend::MySql => self.pool.begin().await,
+        }
+    }
+
     /// Spells `?` placeholders for this backend (`$1, $2, ...` on PostgreSQL).
     pub fn sql<'a>(&self, query: &'a str) -> Cow<'a, str> {
         match self.backend {
@@ -206,6 +217,33 @@ pub fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn concurrent_read_then_write_transactions_wait_their_turn() {
+        for test_db in testing::databases().await {
+            let db = test_db.db.clone();
+            sqlx::query("CREATE TABLE counter (id VARCHAR(8) PRIMARY KEY, n BIGINT NOT NULL)").execute(db.pool()).await.unwrap();
+            sqlx::query("INSERT INTO counter (id, n) VALUES ('c', 0)").execute(db.pool()).await.unwrap();
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    let db = db.clone();
+                    tokio::spawn(async move {
+                        let mut tx = db.begin_write().await?;
+                        let n: i64 = sqlx::query_scalar("SELECT n FROM counter WHERE id = 'c'").fetch_one(&mut *tx).await?;
+                        sqlx::query(&db.sql("UPDATE counter SET n = ? WHERE id = 'c' AND n = ?")).bind(n + 1).bind(n).execute(&mut *tx).await?;
+                        tx.commit().await
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap().unwrap_or_else(|e| panic!("{}: {e}", db.backend()));
+            }
+            if db.backend() == Backend::Sqlite {
+                let n: i64 = sqlx::query_scalar("SELECT n FROM counter").fetch_one(db.pool()).await.unwrap();
+                assert_eq!(n, 8, "SQLite serialises immediate transactions: no update is lost");
+            }
+        }
+    }
 
     #[test]
     fn placeholders_are_numbered_outside_quotes() {

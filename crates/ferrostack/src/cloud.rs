@@ -110,6 +110,7 @@ impl Cloud {
 
         let router = Router::new()
             .nest("/identity", identity::router(identity::AppState::new(identity.clone())))
+            .fallback(|| async { http_api::keystone_error(axum::http::StatusCode::NOT_FOUND, "No service is served at this path.") })
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(http_api::error::panic_response))
             .layer(axum::middleware::from_fn(http_api::request_id::middleware));
         // OpenStack services answer `/v3` and `/v3/` alike; so does every route here.

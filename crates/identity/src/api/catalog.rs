@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, bool_field, check, compile, description_schema, extras, member, str_field, with_extras};
+use super::{check_same_id, Links, Schema, bool_field, check, compile, description_schema, extras, member, str_field, with_extras};
 use crate::domain::Result;
 use crate::store::{EndpointRow, RegionRow, ServiceRow};
 
@@ -30,7 +30,7 @@ static SERVICE_UPDATE: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["service"], "properties": {"service": {
         "type": "object", "minProperties": 1,
         "properties": {"type": {"type": "string", "minLength": 1, "maxLength": 255}, "enabled": {"type": "boolean"},
-                       "name": {"type": "string", "maxLength": 255}, "id": {"not": {}}},
+                       "name": {"type": "string", "maxLength": 255}, "id": {"type": "string"}},
     }}}))
 });
 
@@ -48,7 +48,7 @@ static ENDPOINT_CREATE: Schema = Schema::new(|| {
 
 static ENDPOINT_UPDATE: Schema = Schema::new(|| {
     let mut props = endpoint_properties();
-    props["id"] = json!({"not": {}});
+    props["id"] = json!({"type": "string"});
     compile(json!({"type": "object", "required": ["endpoint"], "properties": {"endpoint": {
         "type": "object", "minProperties": 1, "properties": props,
     }}}))
@@ -70,6 +70,7 @@ pub fn parse_region(body: &Map<String, Value>, id: Option<String>) -> Result<Reg
 pub fn apply_region_update(before: &RegionRow, body: &Map<String, Value>) -> Result<RegionRow> {
     check(&REGION, &Value::Object(body.clone()))?;
     let r = member(body, "region")?;
+    check_same_id(r, &before.id, "region")?;
     let mut after = before.clone();
     if r.contains_key("description") {
         after.description = str_field(r, "description").unwrap_or_default();
@@ -106,6 +107,7 @@ pub fn parse_service(body: &Map<String, Value>) -> Result<ServiceRow> {
 pub fn apply_service_update(before: &ServiceRow, body: &Map<String, Value>) -> Result<ServiceRow> {
     check(&SERVICE_UPDATE, &Value::Object(body.clone()))?;
     let s = member(body, "service")?;
+    check_same_id(s, &before.id, "service")?;
     let mut after = before.clone();
     if let Some(t) = str_field(s, "type") {
         after.service_type = t;
@@ -123,11 +125,13 @@ pub fn render_service(links: &Links, s: &ServiceRow) -> Value {
     )
 }
 
-/// An endpoint from a create body (`region` is the old name of `region_id`).
-pub fn parse_endpoint(body: &Map<String, Value>) -> Result<EndpointRow> {
+/// An endpoint from a create body, and whether it named its region only by the legacy
+/// `region` field (Keystone then creates the region if it is missing).
+pub fn parse_endpoint(body: &Map<String, Value>) -> Result<(EndpointRow, bool)> {
     check(&ENDPOINT_CREATE, &Value::Object(body.clone()))?;
     let e = member(body, "endpoint")?;
-    Ok(EndpointRow {
+    let legacy_region = str_field(e, "region_id").is_none() && str_field(e, "region").is_some();
+    let row = EndpointRow {
         id: common::ids::hex_id(),
         service_id: str_field(e, "service_id").unwrap_or_default(),
         interface: str_field(e, "interface").unwrap_or_default(),
@@ -135,13 +139,15 @@ pub fn parse_endpoint(body: &Map<String, Value>) -> Result<EndpointRow> {
         region_id: str_field(e, "region_id").or_else(|| str_field(e, "region")),
         enabled: bool_field(e, "enabled", true),
         extra: extras(e, ENDPOINT_KNOWN),
-    })
+    };
+    Ok((row, legacy_region))
 }
 
 /// `before` with an update body applied.
 pub fn apply_endpoint_update(before: &EndpointRow, body: &Map<String, Value>) -> Result<EndpointRow> {
     check(&ENDPOINT_UPDATE, &Value::Object(body.clone()))?;
     let e = member(body, "endpoint")?;
+    check_same_id(e, &before.id, "endpoint")?;
     let mut after = before.clone();
     if let Some(v) = str_field(e, "service_id") {
         after.service_id = v;

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, check, compile, extras, member, str_field, with_extras};
+use super::{check_same_id, Links, Schema, check, compile, extras, member, str_field, with_extras};
 use crate::domain::{Credential, Error, Result};
 use crate::store::PolicyRow;
 
@@ -21,7 +21,7 @@ static CREDENTIAL_UPDATE: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["credential"], "properties": {"credential": {
         "type": "object", "minProperties": 1,
         "properties": {"blob": {"type": "string"}, "type": {"type": "string", "minLength": 1, "maxLength": 255},
-                       "user_id": {"type": "string"}, "project_id": {"type": ["string", "null"]}, "id": {"not": {}}},
+                       "user_id": {"type": "string"}, "project_id": {"type": ["string", "null"]}, "id": {"type": "string"}},
     }}}))
 });
 
@@ -53,6 +53,7 @@ pub fn parse_create(body: &Map<String, Value>) -> Result<Credential> {
 pub fn apply_update(before: &Credential, body: &Map<String, Value>) -> Result<Credential> {
     check(&CREDENTIAL_UPDATE, &Value::Object(body.clone()))?;
     let c = member(body, "credential")?;
+    check_same_id(c, &before.id, "credential")?;
     let mut after = before.clone();
     if let Some(v) = str_field(c, "blob") {
         after.blob = v;

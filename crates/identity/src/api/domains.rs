@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, bool_field, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
+use super::{check_same_id, Links, Schema, bool_field, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
 use crate::domain::Result;
 use crate::store::DomainRow;
 
@@ -20,7 +20,7 @@ static UPDATE: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["domain"], "properties": {"domain": {
         "type": "object", "minProperties": 1,
         "properties": {"name": name_schema(64), "description": description_schema(), "enabled": {"type": "boolean"},
-                       "id": {"not": {}}},
+                       "id": {"type": "string"}},
     }}}))
 });
 
@@ -41,6 +41,7 @@ pub fn parse_create(body: &Map<String, Value>) -> Result<DomainRow> {
 pub fn apply_update(before: &DomainRow, body: &Map<String, Value>) -> Result<DomainRow> {
     check(&UPDATE, &Value::Object(body.clone()))?;
     let d = member(body, "domain")?;
+    check_same_id(d, &before.id, "domain")?;
     let mut after = before.clone();
     if let Some(name) = str_field(d, "name") {
         after.name = name;

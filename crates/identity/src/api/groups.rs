@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
+use super::{check_same_id, Links, Schema, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
 use crate::domain::{Error, Result};
 use crate::store::GroupRow;
 
@@ -18,7 +18,7 @@ static CREATE: Schema = Schema::new(|| {
 static UPDATE: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["group"], "properties": {"group": {
         "type": "object", "minProperties": 1,
-        "properties": {"name": name_schema(64), "domain_id": {"type": "string"}, "description": description_schema(), "id": {"not": {}}},
+        "properties": {"name": name_schema(64), "domain_id": {"type": "string"}, "description": description_schema(), "id": {"type": "string"}},
     }}}))
 });
 
@@ -39,6 +39,7 @@ pub fn parse_create(body: &Map<String, Value>, default_domain_id: &str) -> Resul
 pub fn apply_update(before: &GroupRow, body: &Map<String, Value>) -> Result<GroupRow> {
     check(&UPDATE, &Value::Object(body.clone()))?;
     let g = member(body, "group")?;
+    check_same_id(g, &before.id, "group")?;
     if str_field(g, "domain_id").is_some_and(|d| d != before.domain_id) {
         return Err(Error::Validation("Cannot change Domain ID.".into()));
     }

@@ -88,6 +88,15 @@ pub fn member<'a>(body: &'a Map<String, Value>, key: &str) -> Result<&'a Map<Str
         .ok_or_else(|| Error::Validation(format!("Invalid input for field '{key}': a JSON object named '{key}' is required.")))
 }
 
+/// Keystone lets an update body repeat the entity's own id, but not change it.
+pub fn check_same_id(obj: &Map<String, Value>, id: &str, kind: &str) -> Result<()> {
+    match obj.get("id") {
+        None => Ok(()),
+        Some(Value::String(given)) if given == id => Ok(()),
+        Some(_) => Err(Error::Validation(format!("Cannot change {kind} ID."))),
+    }
+}
+
 /// A string field.
 pub fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
     obj.get(key).and_then(Value::as_str).map(str::to_owned)

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, bool_field, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
+use super::{check_same_id, Links, Schema, bool_field, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
 use crate::domain::{Error, Result};
-use crate::store::ProjectRow;
+use crate::store::{DomainRow, ProjectRow};
 
 const KNOWN: &[&str] = &["id", "name", "description", "enabled", "links", "tags", "options", "domain_id", "parent_id", "is_domain"];
 
@@ -25,7 +25,7 @@ static UPDATE: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["project"], "properties": {"project": {
         "type": "object", "minProperties": 1,
         "properties": {"name": name_schema(64), "description": description_schema(), "enabled": {"type": "boolean"},
-                       "tags": tags_schema(), "id": {"not": {}}, "is_domain": {"not": {}}},
+                       "tags": tags_schema(), "id": {"type": "string"}, "is_domain": {"not": {}}},
     }}}))
 });
 
@@ -33,16 +33,32 @@ fn tags(p: &Map<String, Value>) -> Option<Vec<String>> {
     p.get("tags").and_then(Value::as_array).map(|t| t.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
 }
 
+/// What a project create body asks for: a project, or (with `is_domain`) a domain.
+#[derive(Debug, Clone)]
+pub enum NewProject {
+    Project(ProjectRow),
+    Domain(DomainRow),
+}
+
 /// A new project from a create body. A `parent_id` equal to the domain id means a
 /// top-level project, since Keystone reports top-level projects' parent as the domain.
-pub fn parse_create(body: &Map<String, Value>, default_domain_id: &str) -> Result<ProjectRow> {
+pub fn parse_create(body: &Map<String, Value>, default_domain_id: &str) -> Result<NewProject> {
     check(&CREATE, &Value::Object(body.clone()))?;
     let p = member(body, "project")?;
     if bool_field(p, "is_domain", false) {
-        return Err(Error::Validation("Projects acting as domains are not supported; create a domain instead.".into()));
+        if str_field(p, "parent_id").is_some() || str_field(p, "domain_id").is_some() {
+            return Err(Error::Validation("A project acting as a domain has neither a parent nor a domain.".into()));
+        }
+        return Ok(NewProject::Domain(DomainRow {
+            id: common::ids::hex_id(),
+            name: str_field(p, "name").unwrap_or_default(),
+            description: str_field(p, "description"),
+            enabled: bool_field(p, "enabled", true),
+            extra: extras(p, KNOWN),
+        }));
     }
     let domain_id = str_field(p, "domain_id").unwrap_or_else(|| default_domain_id.to_owned());
-    Ok(ProjectRow {
+    Ok(NewProject::Project(ProjectRow {
         id: common::ids::hex_id(),
         name: str_field(p, "name").unwrap_or_default(),
         parent_id: str_field(p, "parent_id").filter(|id| *id != domain_id),
@@ -51,13 +67,14 @@ pub fn parse_create(body: &Map<String, Value>, default_domain_id: &str) -> Resul
         enabled: bool_field(p, "enabled", true),
         tags: tags(p).unwrap_or_default(),
         extra: extras(p, KNOWN),
-    })
+    }))
 }
 
 /// `before` with an update body applied; the domain and parent cannot change.
 pub fn apply_update(before: &ProjectRow, body: &Map<String, Value>) -> Result<ProjectRow> {
     check(&UPDATE, &Value::Object(body.clone()))?;
     let p = member(body, "project")?;
+    check_same_id(p, &before.id, "project")?;
     if let Some(domain_id) = p.get("domain_id") {
         if domain_id.as_str() != Some(before.domain_id.as_str()) {
             return Err(Error::Validation("Cannot change Domain ID.".into()));
@@ -95,4 +112,33 @@ pub fn render(links: &Links, p: &ProjectRow) -> Value {
         }),
         &p.extra,
     )
+}
+
+/// A domain seen through the projects API, as Keystone shows projects acting as domains.
+pub fn render_domain(links: &Links, d: &DomainRow) -> Value {
+    with_extras(
+        json!({
+            "id": d.id, "name": d.name, "domain_id": null, "parent_id": null,
+            "description": d.description.clone().unwrap_or_default(), "enabled": d.enabled, "is_domain": true,
+            "tags": [], "options": {}, "links": links.entity(&format!("projects/{}", d.id)),
+        }),
+        &d.extra,
+    )
+}
+
+/// `before` (a domain seen as a project) with a project update body applied.
+pub fn apply_domain_update(before: &DomainRow, body: &Map<String, Value>) -> Result<DomainRow> {
+    check(&UPDATE, &Value::Object(body.clone()))?;
+    let p = member(body, "project")?;
+    check_same_id(p, &before.id, "project")?;
+    let mut after = before.clone();
+    if let Some(name) = str_field(p, "name") {
+        after.name = name;
+    }
+    if p.contains_key("description") {
+        after.description = str_field(p, "description");
+    }
+    after.enabled = bool_field(p, "enabled", before.enabled);
+    after.extra.extend(extras(p, KNOWN));
+    Ok(after)
 }

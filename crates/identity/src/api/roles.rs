@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, check, compile, description_schema, member, name_schema, str_field};
+use super::{check_same_id, Links, Schema, check, compile, description_schema, member, name_schema, str_field};
 use crate::domain::Result;
 use crate::store::RoleRow;
 
@@ -19,7 +19,7 @@ static CREATE: Schema = Schema::new(|| {
 
 static UPDATE: Schema = Schema::new(|| {
     let mut props = properties();
-    props["id"] = json!({"not": {}});
+    props["id"] = json!({"type": "string"});
     props["domain_id"] = json!({"not": {}});
     compile(json!({"type": "object", "required": ["role"], "properties": {"role": {
         "type": "object", "minProperties": 1, "properties": props,
@@ -43,6 +43,7 @@ pub fn parse_create(body: &Map<String, Value>) -> Result<RoleRow> {
 pub fn apply_update(before: &RoleRow, body: &Map<String, Value>) -> Result<RoleRow> {
     check(&UPDATE, &Value::Object(body.clone()))?;
     let r = member(body, "role")?;
+    check_same_id(r, &before.id, "role")?;
     let mut after = before.clone();
     if let Some(name) = str_field(r, "name") {
         after.name = name;

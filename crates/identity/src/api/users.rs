@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, bool_field, check, compile, extras, member, name_schema, str_field, with_extras};
+use super::{check_same_id, Links, Schema, bool_field, check, compile, extras, member, name_schema, str_field, with_extras};
 use crate::domain::{Error, Result};
 use crate::store::UserRow;
 use common::time::keystone_token_time;
@@ -34,7 +34,7 @@ static CREATE: Schema = Schema::new(|| {
 
 static UPDATE: Schema = Schema::new(|| {
     let mut props = properties();
-    props["id"] = json!({"not": {}});
+    props["id"] = json!({"type": "string"});
     compile(json!({"type": "object", "required": ["user"], "properties": {"user": {
         "type": "object", "minProperties": 1, "properties": props,
     }}}))
@@ -79,6 +79,7 @@ pub fn parse_create(body: &Map<String, Value>, default_domain_id: &str) -> Resul
 pub fn apply_update(before: &UserRow, body: &Map<String, Value>) -> Result<(UserRow, Option<String>)> {
     check(&UPDATE, &Value::Object(body.clone()))?;
     let u = member(body, "user")?;
+    check_same_id(u, &before.id, "user")?;
     if let Some(domain_id) = str_field(u, "domain_id") {
         if domain_id != before.domain_id {
             return Err(Error::Validation("Cannot change Domain ID.".into()));

@@ -168,7 +168,14 @@ impl Identity {
                 }
                 "token" => {
                     let id = req.token.as_ref().ok_or_else(|| Error::Validation("Expecting to find token in identity.".into()))?;
-                    let data = self.validate_token(id, false).await?;
+                    // Keystone answers a token it cannot validate here with 404, not 401.
+                    let data = self.validate_token(id, false).await.map_err(|e| match e {
+                        Error::Unauthorized(why) => {
+                            tracing::info!(%why, "token method refused");
+                            Error::NotFound { kind: "token", id: "(the token given)".into() }
+                        }
+                        other => other,
+                    })?;
                     if data.trust.is_some() {
                         return Err(Error::ForbiddenAction("A token created from a trust cannot be used to get another token.".into()));
                     }

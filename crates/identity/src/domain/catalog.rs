@@ -107,8 +107,19 @@ impl Identity {
         Ok(())
     }
 
-    /// Creates an endpoint of an existing service in an existing region.
-    pub async fn create_endpoint(&self, e: EndpointRow) -> Result<EndpointRow> {
+    /// Creates an endpoint of an existing service. Its region must exist, unless
+    /// `create_region` (the legacy `region` field) asks for a missing one to be made.
+    pub async fn create_endpoint(&self, e: EndpointRow, create_region: bool) -> Result<EndpointRow> {
+        if let (true, Some(region)) = (create_region, &e.region_id) {
+            if self.store.get_region(region).await?.is_none() {
+                let row = RegionRow { id: region.clone(), description: String::new(), parent_region_id: None, extra: Default::default() };
+                match self.store.create_region(&row).await {
+                    // Another request made it meanwhile: just as good.
+                    Ok(()) | Err(StoreError::Duplicate) => {}
+                    Err(other) => return Err(other.into()),
+                }
+            }
+        }
         self.check_endpoint(&e).await?;
         self.store.create_endpoint(&e).await?;
         self.changed();

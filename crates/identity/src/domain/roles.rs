@@ -6,6 +6,9 @@ use super::error::{duplicate, not_found};
 use super::{Error, Identity, Result};
 use crate::store::{ActorType, AssignmentFilter, AssignmentRow, RoleRow, StoreError, TargetType};
 
+/// Roles no role may imply (Keystone's `[assignment] prohibited_implied_role`).
+pub const PROHIBITED_IMPLIED_ROLES: [&str; 1] = ["admin"];
+
 /// Where a role is asked about.
 #[derive(Debug, Clone, Copy)]
 pub enum RoleTarget<'a> {
@@ -157,13 +160,17 @@ impl Identity {
         Ok(())
     }
 
-    /// Records that `prior` implies `implied`. Refused where it would make a cycle or
-    /// where a domain-specific role would be implied (Keystone forbids both).
+    /// Records that `prior` implies `implied`. Refused, as in Keystone, where it would
+    /// make a cycle, where a global role would imply a domain-specific one, or where
+    /// the implied role is one no role may imply (`admin`).
     pub async fn create_implied_role(&self, prior: &str, implied: &str) -> Result<(RoleRow, RoleRow)> {
         let prior_role = self.get_role(prior).await?;
         let implied_role = self.get_role(implied).await?;
-        if implied_role.domain_id.is_some() {
-            return Err(Error::ForbiddenAction(format!("{implied} is a domain-specific role and cannot be implied.")));
+        if prior_role.domain_id.is_none() && implied_role.domain_id.is_some() {
+            return Err(Error::ForbiddenAction(format!("Global role {prior} cannot imply domain-specific role {implied}.")));
+        }
+        if PROHIBITED_IMPLIED_ROLES.contains(&implied_role.name.as_str()) {
+            return Err(Error::ForbiddenAction(format!("{} is not a permitted implied role.", implied_role.name)));
         }
         if prior == implied || self.implications().await?.implied_by(implied).iter().any(|r| r == prior) {
             return Err(Error::ForbiddenAction(format!("Implication of {prior} by {implied} would create a cycle.")));
@@ -345,8 +352,14 @@ impl Identity {
             (Some((TargetType::Project, Some(root))), true) => Some(self.project_subtree(root).await?),
             _ => None,
         };
+        // Domain-specific roles are never effective themselves, only what they imply.
+        let domain_specific: HashSet<String> =
+            self.store.list_roles().await?.into_iter().filter(|r| r.domain_id.is_some()).map(|r| r.id).collect();
         let mut seen = HashSet::new();
         with_implied.retain(|e| {
+            if domain_specific.contains(&e.assignment.role_id) {
+                return false;
+            }
             let a = &e.assignment;
             let actor_ok = filter.actor.as_ref().is_none_or(|(t, ids)| *t == ActorType::User && ids.contains(&a.actor_id) || *t == ActorType::Group && e.via_group.as_ref().is_some_and(|g| ids.contains(g)));
             let target_ok = match (&filter.target, &subtree) {

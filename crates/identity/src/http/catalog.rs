@@ -96,9 +96,9 @@ async fn list_endpoints(State(s): State<AppState>, caller: Caller, axum::extract
 }
 
 async fn create_endpoint(State(s): State<AppState>, caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Value>)> {
-    let endpoint = wire::parse_endpoint(&json_body(&body)?)?;
+    let (endpoint, create_region) = wire::parse_endpoint(&json_body(&body)?)?;
     s.enforce(&caller.ctx, "identity:create_endpoint", json!({}))?;
-    let endpoint = s.identity.create_endpoint(endpoint).await?;
+    let endpoint = s.identity.create_endpoint(endpoint, create_region).await?;
     Ok((StatusCode::CREATED, Json(json!({"endpoint": wire::render_endpoint(&s.links, &endpoint)}))))
 }
 

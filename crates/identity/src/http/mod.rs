@@ -89,10 +89,27 @@ pub fn json_body(body: &Bytes) -> Result<Map<String, Value>> {
 /// Query parameters.
 pub type Query = axum::extract::Query<HashMap<String, String>>;
 
-/// Keeps the items whose `field` equals the query's value for `param`, if given.
+/// Keeps the items whose `field` matches the query's filters on `param`: `param=v`
+/// (equal) and Keystone's operators `param__contains`, `__startswith`, `__endswith`,
+/// `__equals` and their case-insensitive `i` forms.
 pub fn filter_eq<T>(items: &mut Vec<T>, query: &HashMap<String, String>, param: &str, field: impl Fn(&T) -> Option<&str>) {
-    if let Some(want) = query.get(param) {
-        items.retain(|item| field(item) == Some(want.as_str()));
+    for (key, want) in query {
+        let Some(op) = key.strip_prefix(param).map(|rest| rest.strip_prefix("__").unwrap_or(rest)) else { continue };
+        let (op, fold) = match op.strip_prefix('i') {
+            Some(rest) if ["contains", "startswith", "endswith", "equals"].contains(&rest) => (rest, true),
+            _ => (op, false),
+        };
+        let matches: fn(&str, &str) -> bool = match op {
+            "" | "equals" => |have, want| have == want,
+            "contains" => |have, want| have.contains(want),
+            "startswith" => |have, want| have.starts_with(want),
+            "endswith" => |have, want| have.ends_with(want),
+            _ => continue,
+        };
+        let want = if fold { want.to_lowercase() } else { want.clone() };
+        items.retain(|item| {
+            field(item).is_some_and(|have| if fold { matches(&have.to_lowercase(), &want) } else { matches(have, &want) })
+        });
     }
 }
 
@@ -101,6 +118,30 @@ pub fn filter_enabled<T>(items: &mut Vec<T>, query: &HashMap<String, String>, en
     if let Some(want) = query.get("enabled") {
         let want = crate::api::query_bool(want);
         items.retain(|item| enabled(item) == want);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(query: &[(&str, &str)]) -> Vec<&'static str> {
+        let mut items = vec!["Alpha", "alphabet", "Beta", "gamma"];
+        let q: HashMap<String, String> = query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        filter_eq(&mut items, &q, "name", |s| Some(*s));
+        items
+    }
+
+    #[test]
+    fn keystone_filter_operators() {
+        assert_eq!(names(&[("name", "Beta")]), ["Beta"]);
+        assert_eq!(names(&[("name__contains", "ph")]), ["Alpha", "alphabet"]);
+        assert_eq!(names(&[("name__startswith", "alpha")]), ["alphabet"]);
+        assert_eq!(names(&[("name__istartswith", "alpha")]), ["Alpha", "alphabet"]);
+        assert_eq!(names(&[("name__iendswith", "A")]), ["Alpha", "Beta", "gamma"]);
+        assert_eq!(names(&[("name__iequals", "beta")]), ["Beta"]);
+        assert_eq!(names(&[("name__contains", "a"), ("name__endswith", "t")]), ["alphabet"]);
+        assert_eq!(names(&[("other", "x"), ("name__bogus", "x")]).len(), 4, "unknown filters are ignored, as in Keystone");
     }
 }
 
@@ -132,6 +173,10 @@ pub fn router(state: AppState) -> Router {
         .merge(credentials::routes())
         .merge(trusts::routes())
         .merge(limits::routes())
+        .fallback(|| async { http_api::keystone_error(StatusCode::NOT_FOUND, "The resource could not be found.") })
+        .method_not_allowed_fallback(|| async {
+            http_api::keystone_error(StatusCode::METHOD_NOT_ALLOWED, "The method you requested is not allowed for the requested URL.")
+        })
         .layer(axum::middleware::map_response_with_state(state.clone(), www_authenticate))
         .with_state(state)
 }

@@ -32,7 +32,10 @@ fn tag_filter(projects: &mut Vec<ProjectRow>, q: &std::collections::HashMap<Stri
 async fn list(State(s): State<AppState>, caller: Caller, axum::extract::Query(q): Query) -> Result<Json<Value>> {
     s.enforce(&caller.ctx, "identity:list_projects", json!({"domain_id": q.get("domain_id")}))?;
     if q.get("is_domain").is_some_and(|v| crate::api::query_bool(v)) {
-        return Ok(Json(s.list("projects", "projects", Vec::new())));
+        let mut domains = s.identity.store().list_domains().await?;
+        filter_eq(&mut domains, &q, "name", |d| Some(&d.name));
+        filter_enabled(&mut domains, &q, |d| d.enabled);
+        return Ok(Json(s.list("projects", "projects", domains.iter().map(|d| wire::render_domain(&s.links, d)).collect())));
     }
     let mut projects = s.identity.store().list_projects().await?;
     filter_eq(&mut projects, &q, "name", |p| Some(&p.name));
@@ -45,13 +48,33 @@ async fn list(State(s): State<AppState>, caller: Caller, axum::extract::Query(q)
 
 async fn create(State(s): State<AppState>, caller: Caller, body: Bytes) -> Result<(StatusCode, Json<Value>)> {
     let default_domain = caller.ctx.domain_id().unwrap_or(&caller.ctx.user_domain_id).to_owned();
-    let project = wire::parse_create(&json_body(&body)?, &default_domain)?;
-    s.enforce(&caller.ctx, "identity:create_project", json!({"target": {"project": {"domain_id": project.domain_id}}}))?;
-    let project = s.identity.create_project(project).await?;
-    Ok((StatusCode::CREATED, Json(json!({"project": wire::render(&s.links, &project)}))))
+    let body = match wire::parse_create(&json_body(&body)?, &default_domain)? {
+        wire::NewProject::Project(project) => {
+            s.enforce(&caller.ctx, "identity:create_project", json!({"target": {"project": {"domain_id": project.domain_id}}}))?;
+            wire::render(&s.links, &s.identity.create_project(project).await?)
+        }
+        wire::NewProject::Domain(domain) => {
+            s.enforce(&caller.ctx, "identity:create_domain", json!({"domain": {"name": domain.name}}))?;
+            wire::render_domain(&s.links, &s.identity.create_domain(domain).await?)
+        }
+    };
+    Ok((StatusCode::CREATED, Json(json!({"project": body}))))
+}
+
+/// The domain `id` names, when a projects-API request is about a project acting as a
+/// domain.
+async fn as_domain(s: &AppState, id: &str) -> Result<Option<crate::store::DomainRow>> {
+    if s.identity.store().get_project(id).await?.is_some() {
+        return Ok(None);
+    }
+    Ok(s.identity.store().get_domain(id).await?)
 }
 
 async fn show(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, axum::extract::Query(q): Query) -> Result<Json<Value>> {
+    if let Some(domain) = as_domain(&s, &id).await? {
+        s.enforce(&caller.ctx, "identity:get_domain", json!({"target": {"domain": {"id": id}}}))?;
+        return Ok(Json(json!({"project": wire::render_domain(&s.links, &domain)})));
+    }
     let project = s.identity.get_project(&id).await.map_err(|e| match e {
         // A caller that may not see the project must not learn whether it exists.
         Error::NotFound { .. } if s.enforce(&caller.ctx, "identity:get_project", json!({"target": {"project": {"id": id}}})).is_err() => {
@@ -86,6 +109,12 @@ async fn show(State(s): State<AppState>, caller: Caller, Path(id): Path<String>,
 
 async fn update(State(s): State<AppState>, caller: Caller, Path(id): Path<String>, body: Bytes) -> Result<Json<Value>> {
     let body = json_body(&body)?;
+    if let Some(before) = as_domain(&s, &id).await? {
+        s.enforce(&caller.ctx, "identity:update_domain", json!({"target": {"domain": {"id": id}}}))?;
+        let after = wire::apply_domain_update(&before, &body)?;
+        let domain = s.identity.update_domain(&before, after).await?;
+        return Ok(Json(json!({"project": wire::render_domain(&s.links, &domain)})));
+    }
     s.enforce(&caller.ctx, "identity:update_project", json!({"target": {"project": {"id": id}}}))?;
     let before = s.identity.get_project(&id).await?;
     let after = wire::apply_update(&before, &body)?;
@@ -94,6 +123,11 @@ async fn update(State(s): State<AppState>, caller: Caller, Path(id): Path<String
 }
 
 async fn delete(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<StatusCode> {
+    if as_domain(&s, &id).await?.is_some() {
+        s.enforce(&caller.ctx, "identity:delete_domain", json!({"target": {"domain": {"id": id}}}))?;
+        s.identity.delete_domain(&id).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
     s.enforce(&caller.ctx, "identity:delete_project", json!({"target": {"project": {"id": id}}}))?;
     s.identity.delete_project(&id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -39,7 +39,7 @@ fn app_cred_from(row: sqlx::any::AnyRow) -> Result<AppCredRow> {
 impl Store {
     /// Inserts an application credential with its roles.
     pub async fn create_app_cred(&self, a: &AppCredRow) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql(
             "INSERT INTO application_credentials (id, name, user_id, project_id, secret_hash, description, expires_at, unrestricted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ))
@@ -104,7 +104,7 @@ impl Store {
 
     /// Deletes an application credential; reports whether it existed.
     pub async fn delete_app_cred(&self, id: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("DELETE FROM application_credential_roles WHERE application_credential_id = ?"))
             .bind(id)
             .execute(&mut *tx)

@@ -162,7 +162,7 @@ impl Store {
 
     /// Deletes a service and its endpoints.
     pub async fn delete_service(&self, id: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("DELETE FROM endpoints WHERE service_id = ?")).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&self.sql("DELETE FROM services WHERE id = ?")).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;

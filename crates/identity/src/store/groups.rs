@@ -94,7 +94,7 @@ impl Store {
 
     /// Deletes a group with its memberships and assignments.
     pub async fn delete_group(&self, id: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for q in [
             "DELETE FROM group_members WHERE group_id = ?",
             "DELETE FROM assignments WHERE actor_type = 'group' AND actor_id = ?",

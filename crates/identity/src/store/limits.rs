@@ -61,7 +61,7 @@ fn limit_from(row: sqlx::any::AnyRow) -> Result<LimitRow> {
 impl Store {
     /// Inserts registered limits, all or none.
     pub async fn create_registered_limits(&self, limits: &[RegisteredLimitRow]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for l in limits {
             sqlx::query(&self.sql(
                 "INSERT INTO registered_limits (id, service_id, region_id, resource_name, default_limit, description) VALUES (?, ?, ?, ?, ?, ?)",
@@ -113,7 +113,7 @@ impl Store {
 
     /// Inserts limits, all or none.
     pub async fn create_limits(&self, limits: &[LimitRow]) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for l in limits {
             sqlx::query(&self.sql(
                 "INSERT INTO limits (id, target_type, target_id, service_id, region_id, resource_name, resource_limit, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -102,7 +102,7 @@ impl Store {
     /// Deletes a disabled domain and everything it owns (projects, users, groups, its
     /// roles and every assignment on or of them) in one transaction.
     pub async fn delete_domain(&self, id: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let owned = [
             "DELETE FROM assignments WHERE target_type = 'project' AND target_id IN (SELECT id FROM projects WHERE domain_id = ?)",
             "DELETE FROM assignments WHERE actor_type = 'user' AND actor_id IN (SELECT id FROM users WHERE domain_id = ?)",
@@ -151,7 +151,7 @@ impl Store {
 
     /// Inserts a project with its tags.
     pub async fn create_project(&self, p: &ProjectRow) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql(
             "INSERT INTO projects (id, name, domain_id, parent_id, description, enabled, extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
         ))
@@ -177,7 +177,7 @@ impl Store {
 
     /// Rewrites a project's mutable columns and its tags.
     pub async fn update_project(&self, p: &ProjectRow) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("UPDATE projects SET name = ?, description = ?, enabled = ?, extra = ? WHERE id = ?"))
             .bind(&p.name)
             .bind(&p.description)
@@ -249,7 +249,7 @@ impl Store {
 
     /// Deletes a project and the assignments on it; refused while it has children.
     pub async fn delete_project(&self, id: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let children: i64 = sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM projects WHERE parent_id = ?"))
             .bind(id)
             .fetch_one(&mut *tx)

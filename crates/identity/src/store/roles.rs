@@ -74,7 +74,7 @@ impl Store {
 
     /// Deletes a role with its implications and assignments.
     pub async fn delete_role(&self, id: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("DELETE FROM implied_roles WHERE prior_role_id = ? OR implied_role_id = ?"))
             .bind(id)
             .bind(id)

@@ -43,7 +43,7 @@ fn trust_from(row: sqlx::any::AnyRow) -> Result<TrustRow> {
 impl Store {
     /// Inserts a trust with its roles.
     pub async fn create_trust(&self, t: &TrustRow) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql(&format!("INSERT INTO trusts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
             .bind(&t.id)
             .bind(&t.trustor_user_id)
@@ -116,7 +116,7 @@ impl Store {
 
     /// Deletes a trust; reports whether it existed.
     pub async fn delete_trust(&self, id: &str) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("DELETE FROM trust_roles WHERE trust_id = ?")).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&self.sql("DELETE FROM trusts WHERE id = ?")).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;

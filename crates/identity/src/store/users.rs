@@ -52,7 +52,7 @@ fn user_from(row: sqlx::any::AnyRow) -> Result<UserRow> {
 impl Store {
     /// Inserts a user and, when given, its first password, in one transaction.
     pub async fn create_user(&self, u: &UserRow, password: Option<&PasswordRow>) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql(
             "INSERT INTO users (id, name, domain_id, enabled, default_project_id, extra, options, created_at, last_active_at, failed_auth_count, failed_auth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         ))
@@ -78,7 +78,7 @@ impl Store {
 
     /// Rewrites a user's mutable columns and, when given, adds a new current password.
     pub async fn update_user(&self, u: &UserRow, password: Option<&PasswordRow>) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql(
             "UPDATE users SET name = ?, enabled = ?, default_project_id = ?, extra = ?, options = ?, failed_auth_count = ?, failed_auth_at = ? WHERE id = ?",
         ))
@@ -163,7 +163,7 @@ impl Store {
     /// Deletes a user with its passwords, memberships, assignments and application
     /// credentials.
     pub async fn delete_user(&self, id: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for q in [
             "DELETE FROM passwords WHERE user_id = ?",
             "DELETE FROM group_members WHERE user_id = ?",
