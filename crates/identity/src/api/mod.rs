@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod credentials;
 pub mod domains;
+pub mod endpoint_groups;
 pub mod groups;
 pub mod limits;
 pub mod projects;

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod endpoint_filter;
 pub mod error;
 pub mod fernet_keys;
 pub mod limits;
@@ -68,6 +69,7 @@ pub struct Identity {
     generation: AtomicU64,
     token_cache: Mutex<lru::LruCache<String, (u64, Arc<TokenData>)>>,
     catalog_cache: RwLock<Option<(u64, Arc<Value>)>>,
+    endpoint_filter_cache: RwLock<Option<(u64, Arc<endpoint_filter::EndpointFilter>)>>,
     policy: Policy,
     public_url: String,
 }
@@ -89,6 +91,7 @@ impl Identity {
             generation: AtomicU64::new(0),
             token_cache: Mutex::new(lru::LruCache::new(NonZeroUsize::new(TOKEN_CACHE_SIZE).expect("non-zero"))),
             catalog_cache: RwLock::new(None),
+            endpoint_filter_cache: RwLock::new(None),
             policy,
             public_url,
         };

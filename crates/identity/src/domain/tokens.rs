@@ -83,6 +83,14 @@ pub struct TokenData {
 }
 
 impl TokenData {
+    /// The scoped project's id, when the token is project-scoped.
+    pub fn project_id(&self) -> Option<&str> {
+        match &self.scope {
+            TokenScope::Project { project, .. } => Some(&project.id),
+            _ => None,
+        }
+    }
+
     /// The token's own audit id.
     pub fn audit_id(&self) -> &str {
         &self.payload.audit_ids[0]

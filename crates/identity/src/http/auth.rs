@@ -48,7 +48,7 @@ fn with_subject(mut res: Response, token: &str) -> Response {
 async fn issue(State(s): State<AppState>, query: Query, body: Bytes) -> Result<Response> {
     let request = wire::parse_auth(&json_body(&body)?)?;
     let (token, data) = s.identity.authenticate(request).await?;
-    let catalog = if query.contains_key("nocatalog") { None } else { Some(s.identity.catalog_json().await?) };
+    let catalog = if query.contains_key("nocatalog") { None } else { Some(s.identity.catalog_for(data.project_id()).await?) };
     let body = wire::render_token(&data, catalog.as_deref());
     Ok(with_subject((StatusCode::CREATED, Json(body)).into_response(), &token))
 }
@@ -75,7 +75,7 @@ async fn subject(s: &AppState, caller: &Caller, headers: &HeaderMap, query: &Que
 
 async fn validate(State(s): State<AppState>, caller: Caller, headers: HeaderMap, query: Query) -> Result<Response> {
     let (token, data) = subject(&s, &caller, &headers, &query, "identity:validate_token").await?;
-    let catalog = if query.contains_key("nocatalog") { None } else { Some(s.identity.catalog_json().await?) };
+    let catalog = if query.contains_key("nocatalog") { None } else { Some(s.identity.catalog_for(data.project_id()).await?) };
     Ok(with_subject(Json(wire::render_token(&data, catalog.as_deref())).into_response(), &token))
 }
 
@@ -95,7 +95,7 @@ async fn catalog(State(s): State<AppState>, caller: Caller) -> Result<Json<Value
     if caller.ctx.scope == common::Scope::Unscoped {
         return Err(Error::ForbiddenAction("An unscoped token carries no catalog.".into()));
     }
-    let catalog = s.identity.catalog_json().await?;
+    let catalog = s.identity.catalog_for(caller.ctx.project_id()).await?;
     Ok(Json(json!({"catalog": *catalog, "links": s.links.list("auth/catalog")})))
 }
 

@@ -6,6 +6,7 @@ mod auth;
 mod catalog;
 mod credentials;
 mod domains;
+mod endpoint_groups;
 mod error;
 mod grants;
 mod groups;
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .merge(credentials::routes())
         .merge(trusts::routes())
         .merge(limits::routes())
+        .merge(endpoint_groups::routes())
         .fallback(|| async { http_api::keystone_error(StatusCode::NOT_FOUND, "The resource could not be found.") })
         .method_not_allowed_fallback(|| async {
             http_api::keystone_error(StatusCode::METHOD_NOT_ALLOWED, "The method you requested is not allowed for the requested URL.")

@@ -163,6 +163,10 @@ impl Store {
     /// Deletes a service and its endpoints.
     pub async fn delete_service(&self, id: &str) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
+        sqlx::query(&self.sql("DELETE FROM project_endpoints WHERE endpoint_id IN (SELECT id FROM endpoints WHERE service_id = ?)"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(&self.sql("DELETE FROM endpoints WHERE service_id = ?")).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&self.sql("DELETE FROM services WHERE id = ?")).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
@@ -223,9 +227,12 @@ impl Store {
             .collect()
     }
 
-    /// Deletes an endpoint; reports whether it existed.
+    /// Deletes an endpoint and its project associations; reports whether it existed.
     pub async fn delete_endpoint(&self, id: &str) -> Result<bool> {
-        let done = sqlx::query(&self.sql("DELETE FROM endpoints WHERE id = ?")).bind(id).execute(self.pool()).await?;
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(&self.sql("DELETE FROM project_endpoints WHERE endpoint_id = ?")).bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query(&self.sql("DELETE FROM endpoints WHERE id = ?")).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -121,6 +121,8 @@ impl Store {
             "DELETE FROM trusts WHERE trustor_user_id IN (SELECT id FROM users WHERE domain_id = ?) OR trustee_user_id IN (SELECT id FROM users WHERE domain_id = ?) OR project_id IN (SELECT id FROM projects WHERE domain_id = ?)",
             "DELETE FROM users WHERE domain_id = ?",
             "DELETE FROM project_tags WHERE project_id IN (SELECT id FROM projects WHERE domain_id = ?)",
+            "DELETE FROM project_endpoints WHERE project_id IN (SELECT id FROM projects WHERE domain_id = ?)",
+            "DELETE FROM project_endpoint_groups WHERE project_id IN (SELECT id FROM projects WHERE domain_id = ?)",
             "DELETE FROM limits WHERE (target_type = 'project' AND target_id IN (SELECT id FROM projects WHERE domain_id = ?)) OR (target_type = 'domain' AND target_id = ?)",
         ];
         for q in owned {
@@ -266,6 +268,8 @@ impl Store {
             "DELETE FROM trust_roles WHERE trust_id IN (SELECT id FROM trusts WHERE project_id = ?)",
             "DELETE FROM trusts WHERE project_id = ?",
             "DELETE FROM limits WHERE target_type = 'project' AND target_id = ?",
+            "DELETE FROM project_endpoints WHERE project_id = ?",
+            "DELETE FROM project_endpoint_groups WHERE project_id = ?",
             "DELETE FROM projects WHERE id = ?",
         ] {
             sqlx::query(&self.sql(q)).bind(id).execute(&mut *tx).await?;

@@ -275,3 +275,27 @@ async fn limits_are_unique_per_region_including_none() {
         assert!(s.delete_limit("l1").await.unwrap() && !s.delete_limit("l1").await.unwrap(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn endpoint_associations_follow_their_parts() {
+    for (t, s) in stores().await {
+        let backend = t.db.backend();
+        s.create_domain(&domain("d1", "One")).await.unwrap();
+        s.create_project(&project("p1", "a", "d1", None)).await.unwrap();
+        let svc = ServiceRow { id: "s1".into(), service_type: "compute".into(), enabled: true, extra: Map::new() };
+        s.create_service(&svc).await.unwrap();
+        let ep = EndpointRow { id: "e1".into(), service_id: "s1".into(), interface: "public".into(), url: "http://x".into(), region_id: None, enabled: true, extra: Map::new() };
+        s.create_endpoint(&ep).await.unwrap();
+        let group = EndpointGroupRow { id: "g1".into(), name: "g".into(), description: None, filters: json!({"service_id": "s1"}).as_object().cloned().unwrap() };
+        s.create_endpoint_group(&group).await.unwrap();
+        s.add_endpoint_association(false, "e1", "p1").await.unwrap();
+        s.add_endpoint_association(false, "e1", "p1").await.unwrap();
+        s.add_endpoint_association(true, "g1", "p1").await.unwrap();
+        assert_eq!(s.list_project_endpoints().await.unwrap(), vec![("p1".to_owned(), "e1".to_owned())], "{backend}: associating twice stores once");
+        assert_eq!(s.list_endpoint_groups().await.unwrap()[0].filters["service_id"], "s1", "{backend}");
+        assert!(s.delete_endpoint("e1").await.unwrap());
+        assert!(s.list_project_endpoints().await.unwrap().is_empty(), "{backend}: an endpoint's associations go with it");
+        s.delete_project("p1").await.unwrap();
+        assert!(s.list_project_endpoint_groups().await.unwrap().is_empty(), "{backend}: a project's associations go with it");
+    }
+}
