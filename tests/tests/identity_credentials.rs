@@ -11,7 +11,13 @@ async fn make_user(c: &TestCloud, admin: &str, name: &str, password: &str) -> St
 }
 
 async fn change_password(c: &TestCloud, uid: &str, original: &str, new: &str) -> system_tests::Reply {
-    c.call(Method::POST, &c.v3(&format!("/users/{uid}/password")), None, Some(json!({"user": {"original_password": original, "password": new}}))).await
+    c.call(
+        Method::POST,
+        &c.v3(&format!("/users/{uid}/password")),
+        None,
+        Some(json!({"user": {"original_password": original, "password": new}})),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -88,7 +94,14 @@ async fn application_credentials_authenticate_with_a_subset_of_roles() {
     let (token, body) = c.password_token("admin", system_tests::ADMIN_PASSWORD, Some(scope)).await.unwrap();
     let uid = body["token"]["user"]["id"].as_str().unwrap().to_owned();
     let path = c.v3(&format!("/users/{uid}/application_credentials"));
-    let made = c.call(Method::POST, &path, Some(&token), Some(json!({"application_credential": {"name": "ci", "roles": [{"name": "reader"}], "expires_at": "2099-01-01T00:00:00"}}))).await;
+    let made = c
+        .call(
+            Method::POST,
+            &path,
+            Some(&token),
+            Some(json!({"application_credential": {"name": "ci", "roles": [{"name": "reader"}], "expires_at": "2099-01-01T00:00:00"}})),
+        )
+        .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     let cred = &made.body["application_credential"];
     let (id, secret) = (cred["id"].as_str().unwrap().to_owned(), cred["secret"].as_str().unwrap().to_owned());
@@ -98,7 +111,14 @@ async fn application_credentials_authenticate_with_a_subset_of_roles() {
     assert!(listed.body["application_credentials"][0].get("secret").is_none(), "the secret is shown once");
     let dup = c.call(Method::POST, &path, Some(&token), Some(json!({"application_credential": {"name": "ci"}}))).await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
-    let greedy = c.call(Method::POST, &path, Some(&token), Some(json!({"application_credential": {"name": "greedy", "roles": [{"name": "nonexistent"}]}}))).await;
+    let greedy = c
+        .call(
+            Method::POST,
+            &path,
+            Some(&token),
+            Some(json!({"application_credential": {"name": "greedy", "roles": [{"name": "nonexistent"}]}})),
+        )
+        .await;
     assert_eq!(greedy.status, StatusCode::FORBIDDEN);
 
     let auth = |secret: &str| json!({"auth": {"identity": {"methods": ["application_credential"], "application_credential": {"id": id, "secret": secret}}}});

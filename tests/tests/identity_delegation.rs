@@ -21,8 +21,10 @@ async fn setup(c: &TestCloud) -> Setup {
         async move { c.call(Method::POST, &c.v3(path), Some(&admin), Some(body)).await }
     };
     let project = post("/projects", json!({"project": {"name": "shared"}})).await.body["project"]["id"].as_str().unwrap().to_owned();
-    let trustor = post("/users", json!({"user": {"name": "trustor", "password": "pw-or"}})).await.body["user"]["id"].as_str().unwrap().to_owned();
-    let trustee = post("/users", json!({"user": {"name": "trustee", "password": "pw-ee"}})).await.body["user"]["id"].as_str().unwrap().to_owned();
+    let trustor =
+        post("/users", json!({"user": {"name": "trustor", "password": "pw-or"}})).await.body["user"]["id"].as_str().unwrap().to_owned();
+    let trustee =
+        post("/users", json!({"user": {"name": "trustee", "password": "pw-ee"}})).await.body["user"]["id"].as_str().unwrap().to_owned();
     let delegated = post("/roles", json!({"role": {"name": "delegated"}})).await.body["role"]["id"].as_str().unwrap().to_owned();
     let kept = post("/roles", json!({"role": {"name": "kept"}})).await.body["role"]["id"].as_str().unwrap().to_owned();
     for role in [&delegated, &kept] {
@@ -51,7 +53,9 @@ async fn trusts_delegate_roles_with_or_without_impersonation() {
     let c = TestCloud::start().await;
     let s = setup(&c).await;
     let trusts = c.v3("/OS-TRUST/trusts");
-    let made = c.call(Method::POST, &trusts, Some(&s.trustor_token), Some(trust_body(&s, true, json!({"expires_at": "2099-01-02T03:04:05Z"})))).await;
+    let made = c
+        .call(Method::POST, &trusts, Some(&s.trustor_token), Some(trust_body(&s, true, json!({"expires_at": "2099-01-02T03:04:05Z"}))))
+        .await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
     let trust = &made.body["trust"];
     assert_eq!(trust["expires_at"], "2099-01-02T03:04:05.000000Z");
@@ -78,7 +82,8 @@ async fn trusts_delegate_roles_with_or_without_impersonation() {
     let all = c.call(Method::GET, &trusts, Some(&s.trustor_token), None).await;
     assert_eq!(all.status, StatusCode::FORBIDDEN, "only admins list every trust");
 
-    let rescope = json!({"auth": {"identity": {"methods": ["token"], "token": {"id": trust_token_id}}, "scope": {"project": {"id": s.project}}}});
+    let rescope =
+        json!({"auth": {"identity": {"methods": ["token"], "token": {"id": trust_token_id}}, "scope": {"project": {"id": s.project}}}});
     assert_eq!(c.call(Method::POST, &c.v3("/auth/tokens"), None, Some(rescope)).await.status, StatusCode::FORBIDDEN);
 
     assert_eq!(c.call(Method::DELETE, &format!("{trusts}/{id}"), Some(&s.trustor_token), None).await.status, StatusCode::NO_CONTENT);
@@ -122,7 +127,11 @@ async fn trusts_refuse_what_the_trustor_cannot_give() {
     let ours = post(trust_body(&s, true, json!({})), s.trustor_token.clone()).await;
     let auth = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "domain": {"id": "default"}, "password": system_tests::ADMIN_PASSWORD}}},
                                "scope": {"OS-TRUST:trust": {"id": ours.body["trust"]["id"]}}}});
-    assert_eq!(c.call(Method::POST, &c.v3("/auth/tokens"), None, Some(auth)).await.status, StatusCode::FORBIDDEN, "only the trustee uses it");
+    assert_eq!(
+        c.call(Method::POST, &c.v3("/auth/tokens"), None, Some(auth)).await.status,
+        StatusCode::FORBIDDEN,
+        "only the trustee uses it"
+    );
 }
 
 #[tokio::test]
@@ -151,10 +160,19 @@ async fn credentials_are_owned_encrypted_and_ec2_ids_follow_the_access_key() {
     assert_eq!(visible.body["credentials"].as_array().unwrap().len(), 1, "a user sees only their own");
     let all = c.call(Method::GET, &c.v3("/credentials?type=cert"), Some(&s.admin), None).await;
     assert_eq!(all.body["credentials"].as_array().unwrap().len(), 1);
-    let patched = c.call(Method::PATCH, &c.v3(&format!("/credentials/{id}")), Some(&s.trustor_token), Some(json!({"credential": {"blob": "{\"access\": \"other\", \"secret\": \"new\"}"}}))).await;
+    let patched = c
+        .call(
+            Method::PATCH,
+            &c.v3(&format!("/credentials/{id}")),
+            Some(&s.trustor_token),
+            Some(json!({"credential": {"blob": "{\"access\": \"other\", \"secret\": \"new\"}"}})),
+        )
+        .await;
     assert_eq!(patched.status, StatusCode::OK, "an ec2 blob may change, as in Keystone");
     assert_eq!(patched.body["credential"]["id"], id.as_str(), "and the credential keeps its id");
-    let no_access = c.call(Method::PATCH, &c.v3(&format!("/credentials/{id}")), Some(&s.trustor_token), Some(json!({"credential": {"blob": "{}"}}))).await;
+    let no_access = c
+        .call(Method::PATCH, &c.v3(&format!("/credentials/{id}")), Some(&s.trustor_token), Some(json!({"credential": {"blob": "{}"}})))
+        .await;
     assert_eq!(no_access.status, StatusCode::BAD_REQUEST, "an ec2 blob needs an access key");
 
     let ec2 = c.v3(&format!("/users/{}/credentials/OS-EC2", s.trustor));
@@ -162,7 +180,10 @@ async fn credentials_are_owned_encrypted_and_ec2_ids_follow_the_access_key() {
     assert_eq!(pair.status, StatusCode::CREATED, "{}", pair.body);
     let access = pair.body["credential"]["access"].as_str().unwrap().to_owned();
     assert_eq!(pair.body["credential"]["tenant_id"], s.project.as_str());
-    assert_eq!(c.call(Method::GET, &format!("{ec2}/{access}"), Some(&s.trustor_token), None).await.body["credential"]["secret"], pair.body["credential"]["secret"]);
+    assert_eq!(
+        c.call(Method::GET, &format!("{ec2}/{access}"), Some(&s.trustor_token), None).await.body["credential"]["secret"],
+        pair.body["credential"]["secret"]
+    );
     assert_eq!(c.call(Method::GET, &ec2, Some(&s.trustor_token), None).await.body["credentials"].as_array().unwrap().len(), 2);
     assert_eq!(c.call(Method::DELETE, &format!("{ec2}/{access}"), Some(&s.trustor_token), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(c.call(Method::GET, &format!("{ec2}/{access}"), Some(&s.trustor_token), None).await.status, StatusCode::NOT_FOUND);
@@ -172,12 +193,17 @@ async fn credentials_are_owned_encrypted_and_ec2_ids_follow_the_access_key() {
 async fn policy_blobs_round_trip() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    let made = c.call(Method::POST, &c.v3("/policies"), Some(&admin), Some(json!({"policy": {"blob": "{}", "type": "application/json"}}))).await;
+    let made =
+        c.call(Method::POST, &c.v3("/policies"), Some(&admin), Some(json!({"policy": {"blob": "{}", "type": "application/json"}}))).await;
     assert_eq!(made.status, StatusCode::CREATED);
     let id = made.body["policy"]["id"].as_str().unwrap();
-    let updated = c.call(Method::PATCH, &c.v3(&format!("/policies/{id}")), Some(&admin), Some(json!({"policy": {"type": "text/plain"}}))).await;
+    let updated =
+        c.call(Method::PATCH, &c.v3(&format!("/policies/{id}")), Some(&admin), Some(json!({"policy": {"type": "text/plain"}}))).await;
     assert_eq!(updated.body["policy"]["type"], "text/plain");
     assert_eq!(c.call(Method::GET, &c.v3("/policies"), Some(&admin), None).await.body["policies"].as_array().unwrap().len(), 1);
-    assert_eq!(c.call(Method::POST, &c.v3("/policies"), Some(&admin), Some(json!({"policy": {"type": "x"}}))).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        c.call(Method::POST, &c.v3("/policies"), Some(&admin), Some(json!({"policy": {"type": "x"}}))).await.status,
+        StatusCode::BAD_REQUEST
+    );
     assert_eq!(c.call(Method::DELETE, &c.v3(&format!("/policies/{id}")), Some(&admin), None).await.status, StatusCode::NO_CONTENT);
 }

@@ -16,23 +16,52 @@ async fn registered_defaults_and_project_overrides() {
     let service = call(Method::GET, "/services?type=identity", None).await.body["services"][0]["id"].as_str().unwrap().to_owned();
     let project = call(Method::GET, "/projects?name=demo", None).await.body["projects"][0]["id"].as_str().unwrap().to_owned();
 
-    let orphan = call(Method::POST, "/limits", Some(json!({"limits": [{"service_id": service, "project_id": project, "resource_name": "widgets", "resource_limit": 5}]}))).await;
+    let orphan = call(
+        Method::POST,
+        "/limits",
+        Some(json!({"limits": [{"service_id": service, "project_id": project, "resource_name": "widgets", "resource_limit": 5}]})),
+    )
+    .await;
     assert_eq!(orphan.status, StatusCode::FORBIDDEN, "a limit needs a registered default");
 
-    let reg = call(Method::POST, "/registered_limits", Some(json!({"registered_limits": [
-        {"service_id": service, "resource_name": "widgets", "default_limit": 10, "region_id": "RegionOne"},
-        {"service_id": service, "resource_name": "gadgets", "default_limit": 3},
-    ]}))).await;
+    let reg = call(
+        Method::POST,
+        "/registered_limits",
+        Some(json!({"registered_limits": [
+            {"service_id": service, "resource_name": "widgets", "default_limit": 10, "region_id": "RegionOne"},
+            {"service_id": service, "resource_name": "gadgets", "default_limit": 3},
+        ]})),
+    )
+    .await;
     assert_eq!(reg.status, StatusCode::CREATED, "{}", reg.body);
     assert_eq!(reg.body["registered_limits"].as_array().unwrap().len(), 2);
     let widgets = reg.body["registered_limits"][0]["id"].as_str().unwrap().to_owned();
-    let dup = call(Method::POST, "/registered_limits", Some(json!({"registered_limits": [{"service_id": service, "resource_name": "gadgets", "default_limit": 1}]}))).await;
+    let dup = call(
+        Method::POST,
+        "/registered_limits",
+        Some(json!({"registered_limits": [{"service_id": service, "resource_name": "gadgets", "default_limit": 1}]})),
+    )
+    .await;
     assert_eq!(dup.status, StatusCode::CONFLICT);
-    let bad_region = call(Method::POST, "/registered_limits", Some(json!({"registered_limits": [{"service_id": service, "resource_name": "x", "default_limit": 1, "region_id": "Atlantis"}]}))).await;
+    let bad_region = call(
+        Method::POST,
+        "/registered_limits",
+        Some(json!({"registered_limits": [{"service_id": service, "resource_name": "x", "default_limit": 1, "region_id": "Atlantis"}]})),
+    )
+    .await;
     assert_eq!(bad_region.status, StatusCode::BAD_REQUEST);
-    let negative = call(Method::POST, "/registered_limits", Some(json!({"registered_limits": [{"service_id": service, "resource_name": "y", "default_limit": -2}]}))).await;
+    let negative = call(
+        Method::POST,
+        "/registered_limits",
+        Some(json!({"registered_limits": [{"service_id": service, "resource_name": "y", "default_limit": -2}]})),
+    )
+    .await;
     assert_eq!(negative.status, StatusCode::BAD_REQUEST);
-    assert_eq!(call(Method::GET, "/registered_limits?resource_name=gadgets", None).await.body["registered_limits"].as_array().unwrap().len(), 1, "nothing half-written");
+    assert_eq!(
+        call(Method::GET, "/registered_limits?resource_name=gadgets", None).await.body["registered_limits"].as_array().unwrap().len(),
+        1,
+        "nothing half-written"
+    );
 
     let made = call(Method::POST, "/limits", Some(json!({"limits": [{"service_id": service, "project_id": project, "region_id": "RegionOne", "resource_name": "widgets", "resource_limit": 5}]}))).await;
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);

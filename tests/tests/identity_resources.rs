@@ -58,7 +58,8 @@ async fn projects_hierarchy_tags_and_duplicates() {
     assert_eq!(disable.status, StatusCode::FORBIDDEN, "enabled children forbid disabling");
     let domain_change = a.call(Method::PATCH, &format!("/projects/{top_id}"), Some(json!({"project": {"domain_id": "elsewhere"}}))).await;
     assert_eq!(domain_change.status, StatusCode::BAD_REQUEST);
-    let same_id = a.call(Method::PATCH, &format!("/projects/{top_id}"), Some(json!({"project": {"id": top_id, "description": "same id"}}))).await;
+    let same_id =
+        a.call(Method::PATCH, &format!("/projects/{top_id}"), Some(json!({"project": {"id": top_id, "description": "same id"}}))).await;
     assert_eq!(same_id.status, StatusCode::OK, "an update may repeat the id");
     let other_id = a.call(Method::PATCH, &format!("/projects/{top_id}"), Some(json!({"project": {"id": "another"}}))).await;
     assert_eq!(other_id.status, StatusCode::BAD_REQUEST, "but not change it");
@@ -155,12 +156,24 @@ async fn roles_implications_and_their_limits() {
     let cycle = a.call(Method::PUT, &format!("/roles/{r2}/implies/{r1}"), None).await;
     assert_eq!(cycle.status, StatusCode::FORBIDDEN, "cycles are refused");
     let admin_role = a.id_of("/roles?name=admin", "roles").await;
-    assert_eq!(a.call(Method::PUT, &format!("/roles/{r1}/implies/{admin_role}"), None).await.status, StatusCode::FORBIDDEN, "nothing may imply admin");
+    assert_eq!(
+        a.call(Method::PUT, &format!("/roles/{r1}/implies/{admin_role}"), None).await.status,
+        StatusCode::FORBIDDEN,
+        "nothing may imply admin"
+    );
     let d1 = a.create("/roles", "role", json!({"name": "d1", "domain_id": "default"})).await;
     let d2 = a.create("/roles", "role", json!({"name": "d2", "domain_id": "default"})).await;
     let (d1, d2) = (d1["id"].as_str().unwrap(), d2["id"].as_str().unwrap());
-    assert_eq!(a.call(Method::PUT, &format!("/roles/{r1}/implies/{d1}"), None).await.status, StatusCode::FORBIDDEN, "a global role cannot imply a domain role");
-    assert_eq!(a.call(Method::PUT, &format!("/roles/{d1}/implies/{d2}"), None).await.status, StatusCode::CREATED, "domain roles may imply domain roles");
+    assert_eq!(
+        a.call(Method::PUT, &format!("/roles/{r1}/implies/{d1}"), None).await.status,
+        StatusCode::FORBIDDEN,
+        "a global role cannot imply a domain role"
+    );
+    assert_eq!(
+        a.call(Method::PUT, &format!("/roles/{d1}/implies/{d2}"), None).await.status,
+        StatusCode::CREATED,
+        "domain roles may imply domain roles"
+    );
     assert_eq!(a.call(Method::PUT, &format!("/roles/{d2}/implies/{r1}"), None).await.status, StatusCode::CREATED, "and global ones");
     let inferences = a.call(Method::GET, "/role_inferences", None).await;
     assert!(inferences.body["role_inferences"].as_array().unwrap().iter().any(|r| r["prior_role"]["id"] == r1));
@@ -181,17 +194,34 @@ async fn catalog_administration_shows_up_in_tokens() {
     let region = a.call(Method::PUT, "/regions/West", Some(json!({"region": {"description": "west"}}))).await;
     assert_eq!(region.status, StatusCode::CREATED);
     let svc = a.create("/services", "service", json!({"type": "compute", "name": "nova"})).await;
-    let bad = a.call(Method::POST, "/endpoints", Some(json!({"endpoint": {"service_id": svc["id"], "interface": "sideways", "url": "http://x"}}))).await;
+    let bad = a
+        .call(Method::POST, "/endpoints", Some(json!({"endpoint": {"service_id": svc["id"], "interface": "sideways", "url": "http://x"}})))
+        .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    let unknown_region = a.call(Method::POST, "/endpoints", Some(json!({"endpoint": {"service_id": svc["id"], "interface": "admin", "url": "http://x", "region_id": "Nowhere"}}))).await;
+    let unknown_region = a
+        .call(
+            Method::POST,
+            "/endpoints",
+            Some(json!({"endpoint": {"service_id": svc["id"], "interface": "admin", "url": "http://x", "region_id": "Nowhere"}})),
+        )
+        .await;
     assert_eq!(unknown_region.status, StatusCode::BAD_REQUEST, "region_id must name a region");
-    let legacy = a.create("/endpoints", "endpoint", json!({"service_id": svc["id"], "interface": "internal", "url": "http://x", "region": "Legacy"})).await;
+    let legacy = a
+        .create("/endpoints", "endpoint", json!({"service_id": svc["id"], "interface": "internal", "url": "http://x", "region": "Legacy"}))
+        .await;
     assert_eq!(legacy["region_id"], "Legacy", "the legacy region field creates the region");
     assert_eq!(a.call(Method::GET, "/regions/Legacy", None).await.status, StatusCode::OK);
-    let ep = a.create("/endpoints", "endpoint", json!({"service_id": svc["id"], "interface": "public", "url": "http://nova:8774/v2.1", "region_id": "West"})).await;
+    let ep = a
+        .create(
+            "/endpoints",
+            "endpoint",
+            json!({"service_id": svc["id"], "interface": "public", "url": "http://nova:8774/v2.1", "region_id": "West"}),
+        )
+        .await;
     assert_eq!(ep["region"], "West");
     let catalog = a.call(Method::GET, "/auth/catalog", None).await;
-    let compute = catalog.body["catalog"].as_array().unwrap().iter().find(|s| s["type"] == "compute").cloned().expect("new service in the catalog");
+    let compute =
+        catalog.body["catalog"].as_array().unwrap().iter().find(|s| s["type"] == "compute").cloned().expect("new service in the catalog");
     assert_eq!(compute["name"], "nova");
     assert!(compute["endpoints"].as_array().unwrap().iter().any(|e| e["url"] == "http://nova:8774/v2.1" && e["interface"] == "public"));
     let in_use = a.call(Method::DELETE, "/regions/West", None).await;
@@ -238,7 +268,10 @@ async fn projects_acting_as_domains() {
     assert!(as_projects.body["projects"].as_array().unwrap().iter().any(|p| p["id"] == id));
     let as_domains = a.call(Method::GET, "/domains", None).await;
     assert!(as_domains.body["domains"].as_array().unwrap().iter().any(|d| d["id"] == id), "it is a domain too");
-    assert!(a.call(Method::GET, "/projects", None).await.body["projects"].as_array().unwrap().iter().all(|p| p["id"] != id), "but not an ordinary project");
+    assert!(
+        a.call(Method::GET, "/projects", None).await.body["projects"].as_array().unwrap().iter().all(|p| p["id"] != id),
+        "but not an ordinary project"
+    );
     assert_eq!(a.call(Method::GET, &format!("/projects/{id}"), None).await.body["project"]["is_domain"], true);
     assert_eq!(a.call(Method::DELETE, &format!("/projects/{id}"), None).await.status, StatusCode::FORBIDDEN, "enabled: disable it first");
     let disabled = a.call(Method::PATCH, &format!("/projects/{id}"), Some(json!({"project": {"enabled": false}}))).await;

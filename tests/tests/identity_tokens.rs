@@ -45,7 +45,12 @@ async fn password_tokens_carry_what_keystone_puts_in_them() {
     assert!(identity["endpoints"].as_array().unwrap().iter().all(|e| e["url"] == format!("{}/identity", c.cloud.base_url)));
 
     let no_catalog = c
-        .call(Method::POST, &c.v3("/auth/tokens?nocatalog"), None, Some(json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}}}})))
+        .call(
+            Method::POST,
+            &c.v3("/auth/tokens?nocatalog"),
+            None,
+            Some(json!({"auth": {"identity": {"methods": ["token"], "token": {"id": token}}}})),
+        )
         .await;
     assert_eq!(no_catalog.status, StatusCode::CREATED);
     assert!(no_catalog.body["token"].get("catalog").is_none());
@@ -99,7 +104,8 @@ async fn rescoping_keeps_expiry_and_chains_audit_ids() {
 async fn revoked_tokens_stop_working_at_once() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    let (victim, _) = c.password_token("admin", ADMIN_PASSWORD, Some(json!({"project": {"name": "demo", "domain": {"id": "default"}}}))).await.unwrap();
+    let (victim, _) =
+        c.password_token("admin", ADMIN_PASSWORD, Some(json!({"project": {"name": "demo", "domain": {"id": "default"}}}))).await.unwrap();
     let head = c.call_with(Method::HEAD, &c.v3("/auth/tokens"), Some(&admin), None, &[("X-Subject-Token", &victim)]).await;
     assert_eq!(head.status, StatusCode::OK);
     let del = c.call_with(Method::DELETE, &c.v3("/auth/tokens"), Some(&admin), None, &[("X-Subject-Token", &victim)]).await;
@@ -153,6 +159,10 @@ async fn state_and_tokens_survive_a_restart() {
     assert_eq!(made.status, StatusCode::CREATED);
     let c = c.restart(ferrostack::Config::default()).await;
     assert!(!c.cloud.bootstrap.first, "the second start is not a first bootstrap");
-    assert_eq!(c.call(Method::GET, &c.v3("/users?name=kept"), Some(&admin), None).await.body["users"][0]["name"], "kept", "keys persisted: old tokens still valid");
+    assert_eq!(
+        c.call(Method::GET, &c.v3("/users?name=kept"), Some(&admin), None).await.body["users"][0]["name"],
+        "kept",
+        "keys persisted: old tokens still valid"
+    );
     assert!(c.password_token("kept", "pw-kept-1", Some(json!("unscoped"))).await.is_ok());
 }

@@ -27,7 +27,9 @@ async fn protected_service(validator: Validator) -> String {
     let app = Router::new()
         .route(
             "/whoami",
-            get(|Authenticated(ctx): Authenticated| async move { Json(json!({"user": ctx.user_id, "roles": ctx.roles, "service_roles": ctx.service_roles})) }),
+            get(|Authenticated(ctx): Authenticated| async move {
+                Json(json!({"user": ctx.user_id, "roles": ctx.roles, "service_roles": ctx.service_roles}))
+            }),
         )
         .with_state(validator);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -40,15 +42,22 @@ async fn protected_service(validator: Validator) -> String {
 async fn remote_roles_validate_cache_and_see_revocations_within_the_ttl() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    let nova = c.call(Method::POST, &c.v3("/users"), Some(&admin), Some(json!({"user": {"name": "nova", "password": "nova-service-pw"}}))).await;
+    let nova =
+        c.call(Method::POST, &c.v3("/users"), Some(&admin), Some(json!({"user": {"name": "nova", "password": "nova-service-pw"}}))).await;
     let nova_id = nova.body["user"]["id"].as_str().unwrap().to_owned();
-    let service_project = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"].as_str().unwrap().to_owned();
-    let service_role = c.call(Method::GET, &c.v3("/roles?name=service"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
-    let grant = c.call(Method::PUT, &c.v3(&format!("/projects/{service_project}/users/{nova_id}/roles/{service_role}")), Some(&admin), None).await;
+    let service_project = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let service_role =
+        c.call(Method::GET, &c.v3("/roles?name=service"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
+    let grant =
+        c.call(Method::PUT, &c.v3(&format!("/projects/{service_project}/users/{nova_id}/roles/{service_role}")), Some(&admin), None).await;
     assert_eq!(grant.status, StatusCode::NO_CONTENT);
 
     let identity_url = format!("{}/identity", c.cloud.base_url);
-    let remote = Arc::new(RemoteValidator::new(&identity_url, credentials(), NonZeroUsize::new(2).unwrap(), Duration::from_millis(400)).unwrap());
+    let remote =
+        Arc::new(RemoteValidator::new(&identity_url, credentials(), NonZeroUsize::new(2).unwrap(), Duration::from_millis(400)).unwrap());
     let url = protected_service(remote.clone()).await;
     let whoami = |token: Option<String>, service: Option<String>| {
         let (c, url) = (&c, format!("{url}/whoami"));
@@ -62,7 +71,10 @@ async fn remote_roles_validate_cache_and_see_revocations_within_the_ttl() {
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.headers["www-authenticate"], format!("Keystone uri=\"{identity_url}\"").as_str());
 
-    let (user_token, _) = c.password_token("admin", system_tests::ADMIN_PASSWORD, Some(json!({"project": {"name": "demo", "domain": {"id": "default"}}}))).await.unwrap();
+    let (user_token, _) = c
+        .password_token("admin", system_tests::ADMIN_PASSWORD, Some(json!({"project": {"name": "demo", "domain": {"id": "default"}}})))
+        .await
+        .unwrap();
     let me: Value = whoami(Some(user_token.clone()), None).await.body;
     assert_eq!(me["roles"], json!(["admin", "member", "reader"]));
     let fetched = remote.fetches();
@@ -70,21 +82,34 @@ async fn remote_roles_validate_cache_and_see_revocations_within_the_ttl() {
     assert_eq!(remote.fetches(), fetched, "the second validation is served from the cache");
     assert_eq!(whoami(Some("gAAAAAjunk".into()), None).await.status, StatusCode::UNAUTHORIZED);
 
-    let (nova_token, _) = c.password_token("nova", "nova-service-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}}))).await.unwrap();
+    let (nova_token, _) = c
+        .password_token("nova", "nova-service-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}})))
+        .await
+        .unwrap();
     let with_service = whoami(Some(user_token.clone()), Some(nova_token)).await;
     assert_eq!(with_service.body["service_roles"], json!(["service"]));
-    assert_eq!(whoami(Some(user_token.clone()), Some("gAAAAAforged".into())).await.status, StatusCode::UNAUTHORIZED, "a bad service token is refused");
+    assert_eq!(
+        whoami(Some(user_token.clone()), Some("gAAAAAforged".into())).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a bad service token is refused"
+    );
 
     let revoke = c.call_with(Method::DELETE, &c.v3("/auth/tokens"), Some(&admin), None, &[("X-Subject-Token", &user_token)]).await;
     assert_eq!(revoke.status, StatusCode::NO_CONTENT);
     tokio::time::sleep(Duration::from_millis(450)).await;
-    assert_eq!(whoami(Some(user_token), None).await.status, StatusCode::UNAUTHORIZED, "the revocation reaches the remote role within the ttl");
+    assert_eq!(
+        whoami(Some(user_token), None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "the revocation reaches the remote role within the ttl"
+    );
 }
 
 #[tokio::test]
 async fn an_unreachable_identity_is_a_503_not_a_401() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-    let remote = RemoteValidator::new(&format!("http://{closed}/identity"), credentials(), NonZeroUsize::new(8).unwrap(), Duration::from_secs(60)).unwrap();
+    let remote =
+        RemoteValidator::new(&format!("http://{closed}/identity"), credentials(), NonZeroUsize::new(8).unwrap(), Duration::from_secs(60))
+            .unwrap();
     let url = protected_service(Arc::new(remote)).await;
     let res = reqwest::Client::new().get(format!("{url}/whoami")).header("X-Auth-Token", "gAAAAAanything").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);

@@ -180,7 +180,10 @@ mod tests {
         assert_eq!(nobody, BusError::NoListener("scheduler".into()));
         drop(serving);
         tokio::time::sleep(Duration::from_millis(20)).await;
-        assert!(matches!(bus.cast(&Target::topic("conductor"), msg("ping")).await, Err(BusError::NoListener(_))), "a dropped server stops listening");
+        assert!(
+            matches!(bus.cast(&Target::topic("conductor"), msg("ping")).await, Err(BusError::NoListener(_))),
+            "a dropped server stops listening"
+        );
     }
 
     #[tokio::test]

@@ -96,9 +96,7 @@ impl Policy {
             Check::Never => false,
             Check::Rule(name) => self.rules.get(name).is_some_and(|c| self.eval(c, target, creds, depth + 1)),
             Check::Role(role) => substitute(role, target).is_some_and(|role| {
-                creds["roles"].as_array().is_some_and(|roles| {
-                    roles.iter().filter_map(Value::as_str).any(|r| r.eq_ignore_ascii_case(&role))
-                })
+                creds["roles"].as_array().is_some_and(|roles| roles.iter().filter_map(Value::as_str).any(|r| r.eq_ignore_ascii_case(&role)))
             }),
             Check::Generic { key, value } => generic_check(key, value, target, creds),
             Check::Not(inner) => !self.eval(inner, target, creds, depth + 1),

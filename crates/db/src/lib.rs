@@ -16,9 +16,9 @@ use std::str::FromStr;
 use std::sync::Once;
 use std::time::Duration;
 
+use sqlx::any::AnyRow;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::any::AnyRow;
 use sqlx::{AnyPool, ConnectOptions, Executor, Row};
 
 /// Why a database could not be reached or prepared.
@@ -91,9 +91,7 @@ impl Database {
             _ => url.to_owned(),
         };
         let connect_err = |source| DbError::Connect { backend, source };
-        let options = AnyConnectOptions::from_str(&url)
-            .map_err(connect_err)?
-            .log_statements(tracing::log::LevelFilter::Trace);
+        let options = AnyConnectOptions::from_str(&url).map_err(connect_err)?.log_statements(tracing::log::LevelFilter::Trace);
         let pool = AnyPoolOptions::new()
             // SQLite serialises writers anyway; a small pool avoids lock churn.
             .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
@@ -184,10 +182,7 @@ fn numbered_placeholders(query: &str) -> String {
 /// A `TEXT` column as a string. MariaDB reports `TEXT` as a BLOB through sqlx's `Any`
 /// driver, so bytes are accepted too when they are UTF-8.
 pub fn text(row: &AnyRow, column: &str) -> Result<String, sqlx::Error> {
-    opt_text(row, column)?.ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: column.to_owned(),
-        source: "unexpected NULL".into(),
-    })
+    opt_text(row, column)?.ok_or_else(|| sqlx::Error::ColumnDecode { index: column.to_owned(), source: "unexpected NULL".into() })
 }
 
 /// A nullable `TEXT` column as a string; see [`text`].
@@ -230,7 +225,11 @@ mod tests {
                     tokio::spawn(async move {
                         let mut tx = db.begin_write().await?;
                         let n: i64 = sqlx::query_scalar("SELECT n FROM counter WHERE id = 'c'").fetch_one(&mut *tx).await?;
-                        sqlx::query(&db.sql("UPDATE counter SET n = ? WHERE id = 'c' AND n = ?")).bind(n + 1).bind(n).execute(&mut *tx).await?;
+                        sqlx::query(&db.sql("UPDATE counter SET n = ? WHERE id = 'c' AND n = ?"))
+                            .bind(n + 1)
+                            .bind(n)
+                            .execute(&mut *tx)
+                            .await?;
                         tx.commit().await
                     })
                 })
@@ -275,11 +274,8 @@ mod tests {
                 .execute(pool)
                 .await
                 .unwrap();
-            let (n, flag): (i64, i64) = sqlx::query_as(&db.sql("SELECT n, flag FROM t WHERE id = ?"))
-                .bind("a")
-                .fetch_one(pool)
-                .await
-                .unwrap();
+            let (n, flag): (i64, i64) =
+                sqlx::query_as(&db.sql("SELECT n, flag FROM t WHERE id = ?")).bind("a").fetch_one(pool).await.unwrap();
             assert_eq!((n, flag), (7, 1), "{}", db.backend());
             sqlx::query("CREATE TABLE notes (id VARCHAR(64) PRIMARY KEY, body TEXT, other TEXT)").execute(pool).await.unwrap();
             sqlx::query(&db.sql("INSERT INTO notes (id, body, other) VALUES (?, ?, ?)"))

@@ -104,7 +104,8 @@ impl Cloud {
         };
         let base_url = format!("http://{host}:{}", addr.port());
         let identity = Arc::new(open_identity(&opts.data_dir, &opts.config, &format!("{base_url}/identity")).await?);
-        let spec = BootstrapSpec { admin_password: opts.admin_password.clone(), region: "RegionOne".into(), services: served_services(&base_url) };
+        let spec =
+            BootstrapSpec { admin_password: opts.admin_password.clone(), region: "RegionOne".into(), services: served_services(&base_url) };
         let bootstrap = identity.bootstrap(&spec).await?;
         crate::clouds::write(&opts.data_dir, &base_url, &bootstrap.passwords)?;
 

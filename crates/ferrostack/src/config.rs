@@ -48,7 +48,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::load(None, dir.path()).unwrap();
         assert_eq!(config.identity.token_expiration, 3600);
-        std::fs::write(dir.path().join("ferrostack.toml"), "[identity]\ntoken_expiration = 60\n[identity.security_compliance]\nlockout_failure_attempts = 3\n").unwrap();
+        std::fs::write(
+            dir.path().join("ferrostack.toml"),
+            "[identity]\ntoken_expiration = 60\n[identity.security_compliance]\nlockout_failure_attempts = 3\n",
+        )
+        .unwrap();
         let config = Config::load(None, dir.path()).unwrap();
         assert_eq!(config.identity.token_expiration, 60);
         assert_eq!(config.identity.security_compliance.lockout_failure_attempts, Some(3));

@@ -20,11 +20,8 @@ pub fn keystone_error(status: StatusCode, message: &str) -> Response {
 /// panic logged (inside the request's span, so with its request id) and the connection
 /// kept open.
 pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let what = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("(no message)");
+    let what =
+        panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied()).unwrap_or("(no message)");
     tracing::error!(panic = what, "handler panicked");
     keystone_error(StatusCode::INTERNAL_SERVER_ERROR, "An unexpected error prevented the server from fulfilling your request.")
 }

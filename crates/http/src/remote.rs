@@ -45,7 +45,12 @@ pub struct RemoteValidator {
 impl RemoteValidator {
     /// A validator for the identity service at `identity_url` (`http://host/identity`),
     /// keeping at most `cache_size` tokens for at most `ttl` each.
-    pub fn new(identity_url: &str, credentials: ServiceCredentials, cache_size: NonZeroUsize, ttl: Duration) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        identity_url: &str,
+        credentials: ServiceCredentials,
+        cache_size: NonZeroUsize,
+        ttl: Duration,
+    ) -> Result<Self, reqwest::Error> {
         Ok(RemoteValidator {
             http: reqwest::Client::builder().timeout(CALL_TIMEOUT).build()?,
             identity_url: identity_url.trim_end_matches('/').to_owned(),
@@ -113,7 +118,8 @@ impl RemoteValidator {
             match res.status() {
                 StatusCode::OK => {
                     let body: Value = res.json().await.map_err(|e| AuthFailure::Unavailable(e.to_string()))?;
-                    let ctx = context_from_token(&body, request_id).ok_or_else(|| AuthFailure::Unavailable("identity returned a malformed token body".into()))?;
+                    let ctx = context_from_token(&body, request_id)
+                        .ok_or_else(|| AuthFailure::Unavailable("identity returned a malformed token body".into()))?;
                     return Ok((ctx, expires_in(&body).unwrap_or_default()));
                 }
                 StatusCode::NOT_FOUND => return Err(AuthFailure::Unauthorized),

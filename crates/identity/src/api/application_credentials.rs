@@ -2,10 +2,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, bool_field, check, compile, description_schema, member, name_schema, str_field};
-use crate::domain::{Error, NewAppCred, Result};
+use super::{Links, Schema, bool_field, check, compile, description_schema, expires_at, member, name_schema, role_refs, str_field};
+use crate::domain::{NewAppCred, Result};
 use crate::store::{AppCredRow, RoleRow};
-use common::time::{keystone_resource_time, parse_client_time};
+use common::time::keystone_resource_time;
 
 static CREATE: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["application_credential"], "properties": {"application_credential": {
@@ -24,18 +24,8 @@ static CREATE: Schema = Schema::new(|| {
 pub fn parse_create(body: &Map<String, Value>) -> Result<NewAppCred> {
     check(&CREATE, &Value::Object(body.clone()))?;
     let a = member(body, "application_credential")?;
-    let expires_at = match str_field(a, "expires_at") {
-        Some(t) => Some(parse_client_time(&t).ok_or_else(|| Error::Validation(format!("Invalid input for field 'expires_at': {t:?} is not a time.")))?),
-        None => None,
-    };
-    let roles = a
-        .get("roles")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .map(|r| (str_field(r, "id"), str_field(r, "name")))
-        .collect();
+    let expires_at = expires_at(a)?;
+    let roles = role_refs(a);
     Ok(NewAppCred {
         name: str_field(a, "name").unwrap_or_default(),
         description: str_field(a, "description"),

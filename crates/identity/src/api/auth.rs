@@ -58,7 +58,8 @@ fn named_in_domain(obj: &Map<String, Value>, what: &str) -> Result<(Option<Strin
         return Ok((Some(id), None));
     }
     let name = str_field(obj, "name").ok_or_else(|| Error::Validation(format!("Expecting to find id or name in {what}.")))?;
-    let domain = obj.get("domain").and_then(Value::as_object).ok_or_else(|| Error::Validation(format!("Expecting to find domain in {what}.")))?;
+    let domain =
+        obj.get("domain").and_then(Value::as_object).ok_or_else(|| Error::Validation(format!("Expecting to find domain in {what}.")))?;
     Ok((None, Some((name, domain_ref(domain, "domain")?))))
 }
 
@@ -75,10 +76,12 @@ pub fn parse_auth(body: &Map<String, Value>) -> Result<AuthRequest> {
     check(&AUTH, &Value::Object(body.clone()))?;
     let auth = member(body, "auth")?;
     let identity = member(auth, "identity")?;
-    let methods: Vec<String> = identity.get("methods").and_then(Value::as_array).into_iter().flatten().filter_map(|m| m.as_str().map(str::to_owned)).collect();
+    let methods: Vec<String> =
+        identity.get("methods").and_then(Value::as_array).into_iter().flatten().filter_map(|m| m.as_str().map(str::to_owned)).collect();
     let password = match identity.get("password").and_then(Value::as_object) {
         Some(p) => {
-            let user = p.get("user").and_then(Value::as_object).ok_or_else(|| Error::Validation("Expecting to find user in password.".into()))?;
+            let user =
+                p.get("user").and_then(Value::as_object).ok_or_else(|| Error::Validation("Expecting to find user in password.".into()))?;
             let secret = str_field(user, "password").ok_or_else(|| Error::Validation("Expecting to find password in user.".into()))?;
             Some((user_ref(user)?, secret))
         }
@@ -91,9 +94,10 @@ pub fn parse_auth(body: &Map<String, Value>) -> Result<AuthRequest> {
             let cred = match (str_field(a, "id"), str_field(a, "name")) {
                 (Some(id), _) => AppCredRef::Id(id),
                 (None, Some(name)) => {
-                    let user = a.get("user").and_then(Value::as_object).ok_or_else(|| {
-                        Error::Validation("Expecting to find user in application_credential when it is named.".into())
-                    })?;
+                    let user = a
+                        .get("user")
+                        .and_then(Value::as_object)
+                        .ok_or_else(|| Error::Validation("Expecting to find user in application_credential when it is named.".into()))?;
                     AppCredRef::Name { name, user: user_ref(user)? }
                 }
                 (None, None) => return Err(Error::Validation("Expecting to find id or name in application_credential.".into())),
@@ -171,12 +175,15 @@ pub fn render_token(data: &TokenData, catalog: Option<&Value>) -> Value {
         }
     }
     if let Some(trust) = &data.trust {
-        obj.insert("OS-TRUST:trust".into(), json!({
-            "id": trust.id,
-            "impersonation": trust.impersonation,
-            "trustee_user": {"id": trust.trustee_user_id},
-            "trustor_user": {"id": trust.trustor_user_id},
-        }));
+        obj.insert(
+            "OS-TRUST:trust".into(),
+            json!({
+                "id": trust.id,
+                "impersonation": trust.impersonation,
+                "trustee_user": {"id": trust.trustee_user_id},
+                "trustor_user": {"id": trust.trustor_user_id},
+            }),
+        );
     }
     if let Some(cred) = &data.app_cred {
         obj.insert("application_credential".into(), json!({"id": cred.id, "name": cred.name, "restricted": !cred.unrestricted}));
@@ -224,7 +231,8 @@ mod tests {
     fn explicit_unscoped_and_system_scopes() {
         let req = parse(json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "t"}}, "scope": "unscoped"}})).unwrap();
         assert!(matches!(req.scope, ScopeRequest::Unscoped));
-        let req = parse(json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "t"}}, "scope": {"system": {"all": true}}}})).unwrap();
+        let req =
+            parse(json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "t"}}, "scope": {"system": {"all": true}}}})).unwrap();
         assert!(matches!(req.scope, ScopeRequest::System));
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{check_same_id, Links, Schema, bool_field, check, compile, description_schema, extras, member, str_field, with_extras};
+use super::{Links, Schema, bool_field, check, check_same_id, compile, description_schema, extras, member, str_field, with_extras};
 use crate::domain::Result;
 use crate::store::{EndpointRow, RegionRow, ServiceRow};
 

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{check_same_id, Links, Schema, check, compile, extras, member, str_field, with_extras};
+use super::{Links, Schema, check, check_same_id, compile, extras, member, str_field, with_extras};
 use crate::domain::{Credential, Error, Result};
 use crate::store::PolicyRow;
 
@@ -25,9 +25,8 @@ static CREDENTIAL_UPDATE: Schema = Schema::new(|| {
     }}}))
 });
 
-static EC2_CREATE: Schema = Schema::new(|| {
-    compile(json!({"type": "object", "required": ["tenant_id"], "properties": {"tenant_id": {"type": "string"}}}))
-});
+static EC2_CREATE: Schema =
+    Schema::new(|| compile(json!({"type": "object", "required": ["tenant_id"], "properties": {"tenant_id": {"type": "string"}}})));
 
 static POLICY: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["policy"], "properties": {"policy": {

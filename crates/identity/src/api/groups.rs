@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{check_same_id, Links, Schema, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
+use super::{Links, Schema, check, check_same_id, compile, description_schema, extras, member, name_schema, str_field, with_extras};
 use crate::domain::{Error, Result};
 use crate::store::GroupRow;
 

@@ -108,7 +108,10 @@ pub fn parse_limits(body: &Map<String, Value>, default_project: Option<&str>) ->
         let (target_type, target_id) = match (str_field(l, "project_id"), str_field(l, "domain_id")) {
             (Some(p), None) => ("project", p),
             (None, Some(d)) => ("domain", d),
-            (None, None) => ("project", default_project.map(str::to_owned).ok_or_else(|| Error::Validation("A limit needs a project_id or a domain_id.".into()))?),
+            (None, None) => (
+                "project",
+                default_project.map(str::to_owned).ok_or_else(|| Error::Validation("A limit needs a project_id or a domain_id.".into()))?,
+            ),
             (Some(_), Some(_)) => return Err(Error::Validation("A limit names a project_id or a domain_id, not both.".into())),
         };
         out.push(LimitRow {

@@ -98,6 +98,27 @@ pub fn check_same_id(obj: &Map<String, Value>, id: &str, kind: &str) -> Result<(
     }
 }
 
+/// Roles named in a body's `roles` list, each by `id` or by `name`.
+pub fn role_refs(obj: &Map<String, Value>) -> Vec<(Option<String>, Option<String>)> {
+    obj.get("roles")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .map(|r| (str_field(r, "id"), str_field(r, "name")))
+        .collect()
+}
+
+/// An optional `expires_at` time, or a 400 naming it.
+pub fn expires_at(obj: &Map<String, Value>) -> Result<Option<i64>> {
+    match str_field(obj, "expires_at") {
+        Some(s) => common::time::parse_client_time(&s)
+            .map(Some)
+            .ok_or_else(|| Error::Validation(format!("Invalid input for field 'expires_at': {s:?} is not a time."))),
+        None => Ok(None),
+    }
+}
+
 /// A string field.
 pub fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
     obj.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -142,7 +163,9 @@ mod tests {
 
     #[test]
     fn schema_errors_name_the_field() {
-        static S: Schema = LazyLock::new(|| compile(json!({"type": "object", "properties": {"user": {"type": "object", "properties": {"name": name_schema(3)}}}})));
+        static S: Schema = LazyLock::new(|| {
+            compile(json!({"type": "object", "properties": {"user": {"type": "object", "properties": {"name": name_schema(3)}}}}))
+        });
         let err = check(&S, &json!({"user": {"name": "toolong"}})).unwrap_err();
         assert!(err.to_string().starts_with("Invalid input for field 'user.name'"), "{err}");
         assert!(check(&S, &json!({"user": {"name": "ok"}})).is_ok());

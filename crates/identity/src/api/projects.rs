@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{check_same_id, Links, Schema, bool_field, check, compile, description_schema, extras, member, name_schema, str_field, with_extras};
+use super::{
+    Links, Schema, bool_field, check, check_same_id, compile, description_schema, extras, member, name_schema, str_field, with_extras,
+};
 use crate::domain::{Error, Result};
 use crate::store::{DomainRow, ProjectRow};
 

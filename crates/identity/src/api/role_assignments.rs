@@ -68,15 +68,39 @@ pub fn render(links: &Links, e: &EffectiveAssignment, names: Option<&Names>) -> 
     let (assignment_link, inherited) = match (&e.inherited_from, &e.via_group) {
         (Some((t, id)), group) => {
             let actor = group.as_ref().map_or_else(|| actor_path(a.actor_type, &a.actor_id), |g| actor_path(ActorType::Group, g));
-            (links.url(&format!("OS-INHERIT/{}/{actor}/roles/{}/inherited_to_projects", target_path(*t, id), e.prior_role.as_ref().unwrap_or(&a.role_id))), true)
+            (
+                links.url(&format!(
+                    "OS-INHERIT/{}/{actor}/roles/{}/inherited_to_projects",
+                    target_path(*t, id),
+                    e.prior_role.as_ref().unwrap_or(&a.role_id)
+                )),
+                true,
+            )
         }
-        (None, Some(g)) => (links.url(&format!("{}/groups/{g}/roles/{}", target_path(a.target_type, &a.target_id), e.prior_role.as_ref().unwrap_or(&a.role_id))), false),
+        (None, Some(g)) => (
+            links.url(&format!(
+                "{}/groups/{g}/roles/{}",
+                target_path(a.target_type, &a.target_id),
+                e.prior_role.as_ref().unwrap_or(&a.role_id)
+            )),
+            false,
+        ),
         (None, None) if a.inherited => (
-            links.url(&format!("OS-INHERIT/{}/{}/roles/{}/inherited_to_projects", target_path(a.target_type, &a.target_id), actor_path(a.actor_type, &a.actor_id), a.role_id)),
+            links.url(&format!(
+                "OS-INHERIT/{}/{}/roles/{}/inherited_to_projects",
+                target_path(a.target_type, &a.target_id),
+                actor_path(a.actor_type, &a.actor_id),
+                a.role_id
+            )),
             true,
         ),
         (None, None) => (
-            links.url(&format!("{}/{}/roles/{}", target_path(a.target_type, &a.target_id), actor_path(a.actor_type, &a.actor_id), e.prior_role.as_ref().unwrap_or(&a.role_id))),
+            links.url(&format!(
+                "{}/{}/roles/{}",
+                target_path(a.target_type, &a.target_id),
+                actor_path(a.actor_type, &a.actor_id),
+                e.prior_role.as_ref().unwrap_or(&a.role_id)
+            )),
             false,
         ),
     };

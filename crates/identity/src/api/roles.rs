@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{check_same_id, Links, Schema, check, compile, description_schema, member, name_schema, str_field};
+use super::{Links, Schema, check, check_same_id, compile, description_schema, member, name_schema, str_field};
 use crate::domain::Result;
 use crate::store::RoleRow;
 

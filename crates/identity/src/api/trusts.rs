@@ -2,11 +2,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Links, Schema, bool_field, check, compile, member, roles, str_field};
+use super::{Links, Schema, bool_field, check, compile, expires_at, member, role_refs, roles, str_field};
+use crate::domain::Result;
 use crate::domain::trusts::NewTrust;
-use crate::domain::{Error, Result};
 use crate::store::{RoleRow, TrustRow};
-use common::time::{keystone_token_time, parse_client_time};
+use common::time::keystone_token_time;
 
 static CREATE: Schema = Schema::new(|| {
     compile(json!({"type": "object", "required": ["trust"], "properties": {"trust": {
@@ -26,18 +26,8 @@ static CREATE: Schema = Schema::new(|| {
 pub fn parse_create(body: &Map<String, Value>) -> Result<NewTrust> {
     check(&CREATE, &Value::Object(body.clone()))?;
     let t = member(body, "trust")?;
-    let expires_at = match str_field(t, "expires_at") {
-        Some(s) => Some(parse_client_time(&s).ok_or_else(|| Error::Validation(format!("Invalid input for field 'expires_at': {s:?} is not a time.")))?),
-        None => None,
-    };
-    let roles = t
-        .get("roles")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .map(|r| (str_field(r, "id"), str_field(r, "name")))
-        .collect();
+    let expires_at = expires_at(t)?;
+    let roles = role_refs(t);
     Ok(NewTrust {
         trustor_user_id: str_field(t, "trustor_user_id").unwrap_or_default(),
         trustee_user_id: str_field(t, "trustee_user_id").unwrap_or_default(),

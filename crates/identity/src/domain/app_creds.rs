@@ -56,9 +56,7 @@ impl Identity {
             }
             ids
         };
-        let secret = req
-            .secret
-            .unwrap_or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 64]>()));
+        let secret = req.secret.unwrap_or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 64]>()));
         let row = AppCredRow {
             id: common::ids::hex_id(),
             name: req.name,

@@ -149,7 +149,8 @@ impl Identity {
         if !self.verify_secret(secret, &cred.secret_hash).await {
             return Err(Error::Unauthorized(format!("wrong secret for application credential {}", cred.id)));
         }
-        let user = self.store.get_user(&cred.user_id).await?.ok_or_else(|| Error::Unauthorized("application credential owner gone".into()))?;
+        let user =
+            self.store.get_user(&cred.user_id).await?.ok_or_else(|| Error::Unauthorized("application credential owner gone".into()))?;
         self.check_user_usable(&user).await?;
         Ok((user, cred))
     }
@@ -162,9 +163,17 @@ impl Identity {
         for method in &req.methods {
             let next = match method.as_str() {
                 "password" => {
-                    let (user, password) = req.password.as_ref().ok_or_else(|| Error::Validation("Expecting to find password in identity.".into()))?;
+                    let (user, password) =
+                        req.password.as_ref().ok_or_else(|| Error::Validation("Expecting to find password in identity.".into()))?;
                     let user = self.password_method(user, password).await?;
-                    Proven { user, expires_at: None, audit_chain: None, inherited_methods: Vec::new(), app_cred: None, rescoping_scoped: false }
+                    Proven {
+                        user,
+                        expires_at: None,
+                        audit_chain: None,
+                        inherited_methods: Vec::new(),
+                        app_cred: None,
+                        rescoping_scoped: false,
+                    }
                 }
                 "token" => {
                     let id = req.token.as_ref().ok_or_else(|| Error::Validation("Expecting to find token in identity.".into()))?;
@@ -180,7 +189,9 @@ impl Identity {
                         return Err(Error::ForbiddenAction("A token created from a trust cannot be used to get another token.".into()));
                     }
                     if data.app_cred.is_some() {
-                        return Err(Error::ForbiddenAction("A token created with an application credential cannot be used to get another token.".into()));
+                        return Err(Error::ForbiddenAction(
+                            "A token created with an application credential cannot be used to get another token.".into(),
+                        ));
                     }
                     Proven {
                         user: data.user.clone(),
@@ -192,10 +203,19 @@ impl Identity {
                     }
                 }
                 "application_credential" => {
-                    let (cred, secret) =
-                        req.app_cred.as_ref().ok_or_else(|| Error::Validation("Expecting to find application_credential in identity.".into()))?;
+                    let (cred, secret) = req
+                        .app_cred
+                        .as_ref()
+                        .ok_or_else(|| Error::Validation("Expecting to find application_credential in identity.".into()))?;
                     let (user, cred) = self.app_cred_method(cred, secret).await?;
-                    Proven { user, expires_at: cred.expires_at, audit_chain: None, inherited_methods: Vec::new(), app_cred: Some(cred), rescoping_scoped: false }
+                    Proven {
+                        user,
+                        expires_at: cred.expires_at,
+                        audit_chain: None,
+                        inherited_methods: Vec::new(),
+                        app_cred: Some(cred),
+                        rescoping_scoped: false,
+                    }
                 }
                 other => return Err(Error::Unauthorized(format!("authentication method {other:?} is not supported"))),
             };

@@ -156,9 +156,8 @@ impl Identity {
         };
         let endpoints = self.store.list_endpoints().await?;
         for interface in super::catalog::INTERFACES {
-            let found = endpoints
-                .iter()
-                .find(|e| e.service_id == service.id && e.interface == interface && e.region_id.as_deref() == Some(region));
+            let found =
+                endpoints.iter().find(|e| e.service_id == service.id && e.interface == interface && e.region_id.as_deref() == Some(region));
             match found {
                 Some(e) if e.url == spec.url => {}
                 Some(e) => self.store.update_endpoint(&EndpointRow { url: spec.url.clone(), ..e.clone() }).await?,
@@ -219,7 +218,12 @@ impl Identity {
 
         if self.store.get_region(&spec.region).await?.is_none() {
             self.store
-                .create_region(&RegionRow { id: spec.region.clone(), description: String::new(), parent_region_id: None, extra: Map::new() })
+                .create_region(&RegionRow {
+                    id: spec.region.clone(),
+                    description: String::new(),
+                    parent_region_id: None,
+                    extra: Map::new(),
+                })
                 .await?;
         }
         for service in &spec.services {

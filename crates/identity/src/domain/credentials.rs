@@ -27,15 +27,26 @@ pub fn ec2_credential_id(access: &str) -> String {
 
 /// The access key of an EC2 blob, which must be a JSON object naming one.
 fn ec2_access(blob: &str) -> Result<String> {
-    serde_json::from_str::<Value>(blob)
-        .ok()
-        .and_then(|v| v.get("access").and_then(Value::as_str).map(str::to_owned))
-        .ok_or_else(|| Error::Validation("Invalid blob in credential: an ec2 credential's blob must be a JSON object with an 'access' key.".into()))
+    serde_json::from_str::<Value>(blob).ok().and_then(|v| v.get("access").and_then(Value::as_str).map(str::to_owned)).ok_or_else(|| {
+        Error::Validation("Invalid blob in credential: an ec2 credential's blob must be a JSON object with an 'access' key.".into())
+    })
 }
 
 impl Identity {
     fn seal_blob(&self, blob: &str) -> String {
         self.credential_keys.read().encrypt(blob.as_bytes())
+    }
+
+    /// The row to store for a credential: its blob sealed.
+    fn sealed(&self, c: &Credential) -> CredentialRow {
+        CredentialRow {
+            id: c.id.clone(),
+            user_id: c.user_id.clone(),
+            project_id: c.project_id.clone(),
+            credential_type: c.credential_type.clone(),
+            encrypted_blob: self.seal_blob(&c.blob),
+            extra: c.extra.clone(),
+        }
     }
 
     fn open_blob(&self, row: CredentialRow) -> Result<Credential> {
@@ -44,7 +55,14 @@ impl Identity {
             .decrypt(&row.encrypted_blob)
             .map_err(|_| Error::Internal(format!("credential {} does not decrypt with any credential key", row.id)))?;
         let blob = String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(Credential { id: row.id, user_id: row.user_id, project_id: row.project_id, credential_type: row.credential_type, blob, extra: row.extra })
+        Ok(Credential {
+            id: row.id,
+            user_id: row.user_id,
+            project_id: row.project_id,
+            credential_type: row.credential_type,
+            blob,
+            extra: row.extra,
+        })
     }
 
     fn check_credential(&self, c: &Credential) -> Result<()> {
@@ -64,14 +82,7 @@ impl Identity {
             c.id = ec2_credential_id(&ec2_access(&c.blob)?);
         }
         self.check_credential(&c)?;
-        let row = CredentialRow {
-            id: c.id.clone(),
-            user_id: c.user_id.clone(),
-            project_id: c.project_id.clone(),
-            credential_type: c.credential_type.clone(),
-            encrypted_blob: self.seal_blob(&c.blob),
-            extra: c.extra.clone(),
-        };
+        let row = self.sealed(&c);
         match self.store.create_credential(&row).await {
             Err(StoreError::Duplicate) => Err(duplicate("credential", format_args!("ID {}", c.id))),
             other => other.map_err(Error::from),
@@ -99,14 +110,7 @@ impl Identity {
     /// Rewrites a credential.
     pub async fn update_credential(&self, c: Credential) -> Result<Credential> {
         self.check_credential(&c)?;
-        let row = CredentialRow {
-            id: c.id.clone(),
-            user_id: c.user_id.clone(),
-            project_id: c.project_id.clone(),
-            credential_type: c.credential_type.clone(),
-            encrypted_blob: self.seal_blob(&c.blob),
-            extra: c.extra.clone(),
-        };
+        let row = self.sealed(&c);
         self.store.update_credential(&row).await?;
         Ok(c)
     }

@@ -56,7 +56,8 @@ impl Identity {
     /// Updates a registered limit; what it applies to cannot change while limits use it.
     pub async fn update_registered_limit(&self, before: &RegisteredLimitRow, after: RegisteredLimitRow) -> Result<RegisteredLimitRow> {
         self.check_service_and_region(&after.service_id, &after.region_id).await?;
-        let moved = key(&before.service_id, &before.region_id, &before.resource_name) != key(&after.service_id, &after.region_id, &after.resource_name);
+        let moved = key(&before.service_id, &before.region_id, &before.resource_name)
+            != key(&after.service_id, &after.region_id, &after.resource_name);
         if moved && self.limits_referencing(before).await? {
             return Err(Error::ForbiddenAction(format!("Cannot update registered limit {}: project or domain limits use it.", before.id)));
         }

@@ -23,8 +23,8 @@ mod users;
 
 pub use app_creds::NewAppCred;
 pub use catalog::CatalogEntry;
-pub use credentials::{Credential, ec2_credential_id};
 pub use config::{IdentityConfig, SecurityCompliance};
+pub use credentials::{Credential, ec2_credential_id};
 pub use error::{Error, Result};
 pub use tokens::{TokenData, TokenScope};
 

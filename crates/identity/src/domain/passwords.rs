@@ -40,15 +40,15 @@ impl Identity {
     ) -> Result<PasswordRow> {
         let sc = &self.config.security_compliance;
         if password.len() > MAX_PASSWORD_LENGTH {
-            return Err(Error::Validation(format!("Invalid input for field 'password': the password is longer than {MAX_PASSWORD_LENGTH} characters.")));
+            return Err(Error::Validation(format!(
+                "Invalid input for field 'password': the password is longer than {MAX_PASSWORD_LENGTH} characters."
+            )));
         }
         if let Some(pattern) = &sc.password_regex {
             let re = regex::Regex::new(pattern).map_err(|e| Error::Internal(format!("password_regex: {e}")))?;
             if !re.is_match(password) {
                 let why = sc.password_regex_description.as_deref().unwrap_or("it does not match the password rules");
-                return Err(Error::Validation(format!(
-                    "Password validation error: The password does not meet the requirements: {why}."
-                )));
+                return Err(Error::Validation(format!("Password validation error: The password does not meet the requirements: {why}.")));
             }
         }
         if let Some(user_id) = user_id {
@@ -81,13 +81,14 @@ impl Identity {
         }
         let now = now_micros();
         let option = |name: &str| options.get(name).and_then(serde_json::Value::as_bool).unwrap_or(false);
-        let expires_at: Option<Micros> = if !self_service && sc.change_password_upon_first_use && !option("ignore_change_password_upon_first_use") {
-            Some(now)
-        } else if let Some(days) = sc.password_expires_days.filter(|_| !option("ignore_password_expiry")) {
-            Some(now + days * DAY)
-        } else {
-            None
-        };
+        let expires_at: Option<Micros> =
+            if !self_service && sc.change_password_upon_first_use && !option("ignore_change_password_upon_first_use") {
+                Some(now)
+            } else if let Some(days) = sc.password_expires_days.filter(|_| !option("ignore_password_expiry")) {
+                Some(now + days * DAY)
+            } else {
+                None
+            };
         Ok(PasswordRow { hash: self.hash_secret(password).await?, created_at: now, expires_at, self_service })
     }
 }

@@ -95,7 +95,10 @@ pub fn defaults() -> Vec<(&'static str, String)> {
         ("identity:create_system_grant_for_group", admin.clone()),
         ("identity:revoke_system_grant_for_group", admin.clone()),
         ("identity:list_role_assignments", format!("{admin_or_reader} or (role:reader and domain_id:%(target.domain_id)s)")),
-        ("identity:list_role_assignments_for_tree", format!("{admin_or_reader} or (role:reader and domain_id:%(target.project.domain_id)s)")),
+        (
+            "identity:list_role_assignments_for_tree",
+            format!("{admin_or_reader} or (role:reader and domain_id:%(target.project.domain_id)s)"),
+        ),
         // Catalog.
         ("identity:get_region", String::new()),
         ("identity:list_regions", String::new()),

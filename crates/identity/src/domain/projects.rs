@@ -50,7 +50,8 @@ impl Identity {
         }?;
         if before.enabled && !after.enabled {
             let now = now_micros();
-            self.revoke(RevocationRow { domain_id: Some(after.id.clone()), issued_before: now, revoked_at: now, ..Default::default() }).await?;
+            self.revoke(RevocationRow { domain_id: Some(after.id.clone()), issued_before: now, revoked_at: now, ..Default::default() })
+                .await?;
         }
         self.changed();
         Ok(after)
@@ -83,9 +84,7 @@ impl Identity {
             }
             // The new project sits one level below its parent, which sits below its ancestors.
             if self.project_ancestors(parent_id).await?.len() + 2 > MAX_PROJECT_TREE_DEPTH {
-                return Err(Error::ForbiddenAction(format!(
-                    "Max hierarchy depth reached for {parent_id} branch."
-                )));
+                return Err(Error::ForbiddenAction(format!("Max hierarchy depth reached for {parent_id} branch.")));
             }
             if p.enabled && !parent.enabled {
                 return Err(Error::ForbiddenAction(format!("cannot create an enabled project under disabled project {parent_id}.")));
@@ -121,10 +120,7 @@ impl Identity {
         if !before.enabled && after.enabled {
             if let Some(parent_id) = &after.parent_id {
                 if !self.get_project(parent_id).await?.enabled {
-                    return Err(Error::ForbiddenAction(format!(
-                        "cannot enable project {} since it has disabled parents.",
-                        after.id
-                    )));
+                    return Err(Error::ForbiddenAction(format!("cannot enable project {} since it has disabled parents.", after.id)));
                 }
             }
         }
@@ -134,7 +130,8 @@ impl Identity {
         }?;
         if before.enabled && !after.enabled {
             let now = now_micros();
-            self.revoke(RevocationRow { project_id: Some(after.id.clone()), issued_before: now, revoked_at: now, ..Default::default() }).await?;
+            self.revoke(RevocationRow { project_id: Some(after.id.clone()), issued_before: now, revoked_at: now, ..Default::default() })
+                .await?;
         }
         self.changed();
         Ok(after)

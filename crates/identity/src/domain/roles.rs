@@ -241,7 +241,8 @@ impl Identity {
         };
         let now = common::time::now_micros();
         for user_id in users {
-            let mut event = crate::store::RevocationRow { user_id: Some(user_id), issued_before: now, revoked_at: now, ..Default::default() };
+            let mut event =
+                crate::store::RevocationRow { user_id: Some(user_id), issued_before: now, revoked_at: now, ..Default::default() };
             match a.target_type {
                 TargetType::Project if !a.inherited => event.project_id = Some(a.target_id.clone()),
                 TargetType::Domain if !a.inherited => event.domain_id = Some(a.target_id.clone()),
@@ -269,7 +270,12 @@ impl Identity {
     /// `GET /v3/role_assignments`: stored assignments matching `filter`, or with
     /// `effective`, what each user effectively holds: group grants expanded to members,
     /// inherited grants expanded to the projects below, implied roles added.
-    pub async fn role_assignments(&self, filter: &AssignmentFilter, effective: bool, include_subtree: bool) -> Result<Vec<EffectiveAssignment>> {
+    pub async fn role_assignments(
+        &self,
+        filter: &AssignmentFilter,
+        effective: bool,
+        include_subtree: bool,
+    ) -> Result<Vec<EffectiveAssignment>> {
         if !effective {
             let mut unfiltered = filter.clone();
             let subtree_root = match (&filter.target, include_subtree) {
@@ -284,7 +290,10 @@ impl Identity {
                 let subtree = self.project_subtree(&root).await?;
                 rows.retain(|a| subtree.contains(&a.target_id));
             }
-            return Ok(rows.into_iter().map(|assignment| EffectiveAssignment { assignment, via_group: None, inherited_from: None, prior_role: None }).collect());
+            return Ok(rows
+                .into_iter()
+                .map(|assignment| EffectiveAssignment { assignment, via_group: None, inherited_from: None, prior_role: None })
+                .collect());
         }
 
         let mut all = AssignmentFilter::default();
@@ -295,20 +304,20 @@ impl Identity {
         for a in stored {
             let members = match a.actor_type {
                 ActorType::User => vec![(a.actor_id.clone(), None)],
-                ActorType::Group => self
-                    .store
-                    .list_users_in_group(&a.actor_id)
-                    .await?
-                    .into_iter()
-                    .map(|u| (u.id, Some(a.actor_id.clone())))
-                    .collect(),
+                ActorType::Group => {
+                    self.store.list_users_in_group(&a.actor_id).await?.into_iter().map(|u| (u.id, Some(a.actor_id.clone()))).collect()
+                }
             };
             let targets: Vec<(TargetType, String, Option<(TargetType, String)>)> = if !a.inherited {
                 vec![(a.target_type, a.target_id.clone(), None)]
             } else {
                 let from = Some((a.target_type, a.target_id.clone()));
                 match a.target_type {
-                    TargetType::Domain => projects.iter().filter(|p| p.domain_id == a.target_id).map(|p| (TargetType::Project, p.id.clone(), from.clone())).collect(),
+                    TargetType::Domain => projects
+                        .iter()
+                        .filter(|p| p.domain_id == a.target_id)
+                        .map(|p| (TargetType::Project, p.id.clone(), from.clone()))
+                        .collect(),
                     TargetType::Project => self
                         .project_subtree(&a.target_id)
                         .await?
@@ -361,7 +370,10 @@ impl Identity {
                 return false;
             }
             let a = &e.assignment;
-            let actor_ok = filter.actor.as_ref().is_none_or(|(t, ids)| *t == ActorType::User && ids.contains(&a.actor_id) || *t == ActorType::Group && e.via_group.as_ref().is_some_and(|g| ids.contains(g)));
+            let actor_ok = filter.actor.as_ref().is_none_or(|(t, ids)| {
+                *t == ActorType::User && ids.contains(&a.actor_id)
+                    || *t == ActorType::Group && e.via_group.as_ref().is_some_and(|g| ids.contains(g))
+            });
             let target_ok = match (&filter.target, &subtree) {
                 (_, Some(tree)) => a.target_type == TargetType::Project && tree.contains(&a.target_id),
                 (Some((t, id)), None) => a.target_type == *t && id.as_ref().is_none_or(|id| *id == a.target_id),

@@ -128,7 +128,9 @@ impl TokenData {
             user_domain_id: self.user.domain_id.clone(),
             scope: match &self.scope {
                 TokenScope::Unscoped => common::Scope::Unscoped,
-                TokenScope::Project { project, .. } => common::Scope::Project { id: project.id.clone(), domain_id: project.domain_id.clone() },
+                TokenScope::Project { project, .. } => {
+                    common::Scope::Project { id: project.id.clone(), domain_id: project.domain_id.clone() }
+                }
                 TokenScope::Domain(d) => common::Scope::Domain { id: d.id.clone() },
                 TokenScope::System => common::Scope::System,
             },
@@ -205,10 +207,13 @@ impl Identity {
         let scope = match &payload.scope {
             ScopeRef::Unscoped => TokenScope::Unscoped,
             ScopeRef::System => TokenScope::System,
-            ScopeRef::Domain(id) => TokenScope::Domain(self.store.get_domain(id).await?.filter(|d| d.enabled).ok_or_else(|| gone("domain"))?),
+            ScopeRef::Domain(id) => {
+                TokenScope::Domain(self.store.get_domain(id).await?.filter(|d| d.enabled).ok_or_else(|| gone("domain"))?)
+            }
             ScopeRef::Project(id) => {
                 let project = self.store.get_project(id).await?.filter(|p| p.enabled).ok_or_else(|| gone("project"))?;
-                let domain = self.store.get_domain(&project.domain_id).await?.filter(|d| d.enabled).ok_or_else(|| gone("project domain"))?;
+                let domain =
+                    self.store.get_domain(&project.domain_id).await?.filter(|d| d.enabled).ok_or_else(|| gone("project domain"))?;
                 TokenScope::Project { project, domain }
             }
         };

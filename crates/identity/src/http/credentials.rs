@@ -61,7 +61,11 @@ async fn ec2_list(State(s): State<AppState>, caller: Caller, Path(user): Path<St
     s.enforce(&caller.ctx, "identity:ec2_list_credentials", json!({"user_id": user}))?;
     s.identity.get_user(&user).await?;
     let creds = s.identity.list_credentials(Some(&user), Some("ec2")).await?;
-    Ok(Json(s.list("credentials", &format!("users/{user}/credentials/OS-EC2"), creds.iter().map(|c| wire::render_ec2(&s.links, c)).collect())))
+    Ok(Json(s.list(
+        "credentials",
+        &format!("users/{user}/credentials/OS-EC2"),
+        creds.iter().map(|c| wire::render_ec2(&s.links, c)).collect(),
+    )))
 }
 
 async fn ec2_create(State(s): State<AppState>, caller: Caller, Path(user): Path<String>, body: Bytes) -> Result<(StatusCode, Json<Value>)> {

@@ -107,7 +107,9 @@ fn grant_route(kind: Kind) -> MethodRouter<AppState> {
 /// Every grant route.
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
-    for (target_path, target) in [("projects/{target}", TargetType::Project), ("domains/{target}", TargetType::Domain), ("system", TargetType::System)] {
+    for (target_path, target) in
+        [("projects/{target}", TargetType::Project), ("domains/{target}", TargetType::Domain), ("system", TargetType::System)]
+    {
         for (actor_path, actor) in [("users/{actor}", ActorType::User), ("groups/{actor}", ActorType::Group)] {
             let direct = Kind { actor, target, inherited: false };
             router = router
@@ -117,7 +119,10 @@ pub fn routes() -> Router<AppState> {
                 let inherited = Kind { inherited: true, ..direct };
                 router = router
                     .route(&format!("/v3/OS-INHERIT/{target_path}/{actor_path}/roles/inherited_to_projects"), list_route(inherited))
-                    .route(&format!("/v3/OS-INHERIT/{target_path}/{actor_path}/roles/{{role}}/inherited_to_projects"), grant_route(inherited));
+                    .route(
+                        &format!("/v3/OS-INHERIT/{target_path}/{actor_path}/roles/{{role}}/inherited_to_projects"),
+                        grant_route(inherited),
+                    );
             }
         }
     }

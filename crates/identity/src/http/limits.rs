@@ -25,7 +25,10 @@ async fn create_registered(State(s): State<AppState>, caller: Caller, body: Byte
     let limits = wire::parse_registered(&json_body(&body)?)?;
     s.enforce(&caller.ctx, "identity:create_registered_limits", json!({}))?;
     let made = s.identity.create_registered_limits(limits).await?;
-    Ok((StatusCode::CREATED, Json(json!({"registered_limits": made.iter().map(|l| wire::render_registered(&s.links, l)).collect::<Vec<_>>()}))))
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"registered_limits": made.iter().map(|l| wire::render_registered(&s.links, l)).collect::<Vec<_>>()})),
+    ))
 }
 
 async fn show_registered(State(s): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>> {

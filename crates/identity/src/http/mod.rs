@@ -108,9 +108,7 @@ pub fn filter_eq<T>(items: &mut Vec<T>, query: &HashMap<String, String>, param: 
             _ => continue,
         };
         let want = if fold { want.to_lowercase() } else { want.clone() };
-        items.retain(|item| {
-            field(item).is_some_and(|have| if fold { matches(&have.to_lowercase(), &want) } else { matches(have, &want) })
-        });
+        items.retain(|item| field(item).is_some_and(|have| if fold { matches(&have.to_lowercase(), &want) } else { matches(have, &want) }));
     }
 }
 

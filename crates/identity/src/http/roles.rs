@@ -69,7 +69,11 @@ async fn implies_list(State(s): State<AppState>, caller: Caller, Path(prior): Pa
                    "links": s.links.entity(&format!("roles/{prior}/implies"))})))
 }
 
-async fn implies_create(State(s): State<AppState>, caller: Caller, Path((prior, implied)): Path<(String, String)>) -> Result<(StatusCode, Json<Value>)> {
+async fn implies_create(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((prior, implied)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<Value>)> {
     s.enforce(&caller.ctx, "identity:create_implied_role", json!({}))?;
     let (p, i) = s.identity.create_implied_role(&prior, &implied).await?;
     Ok((StatusCode::CREATED, Json(wire::render_implication(&s.links, &p, &i))))

@@ -29,7 +29,9 @@ async fn list(State(s): State<AppState>, caller: Caller, axum::extract::Query(q)
     let (trustor, trustee) = (q.get("trustor_user_id"), q.get("trustee_user_id"));
     match (trustor, trustee) {
         (Some(t), _) => s.enforce(&caller.ctx, "identity:list_trusts_for_trustor", json!({"target": {"trust": {"trustor_user_id": t}}}))?,
-        (None, Some(t)) => s.enforce(&caller.ctx, "identity:list_trusts_for_trustee", json!({"target": {"trust": {"trustee_user_id": t}}}))?,
+        (None, Some(t)) => {
+            s.enforce(&caller.ctx, "identity:list_trusts_for_trustee", json!({"target": {"trust": {"trustee_user_id": t}}}))?
+        }
         (None, None) => s.enforce(&caller.ctx, "identity:list_trusts", json!({}))?,
     }
     let mut all = s.identity.store().list_trusts().await?;

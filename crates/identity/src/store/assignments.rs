@@ -80,9 +80,11 @@ impl Store {
         if self.assignment_exists(a).await? {
             return Ok(());
         }
-        sqlx::query(&self.sql(
-            "INSERT INTO assignments (actor_type, actor_id, target_type, target_id, role_id, inherited) VALUES (?, ?, ?, ?, ?, ?)",
-        ))
+        sqlx::query(
+            &self.sql(
+                "INSERT INTO assignments (actor_type, actor_id, target_type, target_id, role_id, inherited) VALUES (?, ?, ?, ?, ?, ?)",
+            ),
+        )
         .bind(a.actor_type.as_str())
         .bind(&a.actor_id)
         .bind(a.target_type.as_str())

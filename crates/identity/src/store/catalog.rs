@@ -175,9 +175,9 @@ impl Store {
 
     /// Inserts an endpoint.
     pub async fn create_endpoint(&self, e: &EndpointRow) -> Result<()> {
-        sqlx::query(&self.sql(
-            "INSERT INTO endpoints (id, service_id, interface, url, region_id, enabled, extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ))
+        sqlx::query(
+            &self.sql("INSERT INTO endpoints (id, service_id, interface, url, region_id, enabled, extra) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        )
         .bind(&e.id)
         .bind(&e.service_id)
         .bind(&e.interface)
@@ -192,9 +192,9 @@ impl Store {
 
     /// Rewrites an endpoint's mutable columns.
     pub async fn update_endpoint(&self, e: &EndpointRow) -> Result<()> {
-        sqlx::query(&self.sql(
-            "UPDATE endpoints SET service_id = ?, interface = ?, url = ?, region_id = ?, enabled = ?, extra = ? WHERE id = ?",
-        ))
+        sqlx::query(
+            &self.sql("UPDATE endpoints SET service_id = ?, interface = ?, url = ?, region_id = ?, enabled = ?, extra = ? WHERE id = ?"),
+        )
         .bind(&e.service_id)
         .bind(&e.interface)
         .bind(&e.url)

@@ -88,12 +88,18 @@ impl Store {
     pub async fn list_credentials(&self, user_id: Option<&str>) -> Result<Vec<CredentialRow>> {
         let rows = match user_id {
             Some(u) => {
-                sqlx::query(&self.sql("SELECT id, user_id, project_id, type, encrypted_blob, extra FROM credentials WHERE user_id = ? ORDER BY id"))
-                    .bind(u)
+                sqlx::query(
+                    &self.sql("SELECT id, user_id, project_id, type, encrypted_blob, extra FROM credentials WHERE user_id = ? ORDER BY id"),
+                )
+                .bind(u)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query("SELECT id, user_id, project_id, type, encrypted_blob, extra FROM credentials ORDER BY id")
                     .fetch_all(self.pool())
                     .await?
             }
-            None => sqlx::query("SELECT id, user_id, project_id, type, encrypted_blob, extra FROM credentials ORDER BY id").fetch_all(self.pool()).await?,
         };
         rows.into_iter().map(credential_from).collect()
     }
@@ -140,7 +146,12 @@ impl Store {
 
     /// All policy blobs.
     pub async fn list_policies(&self) -> Result<Vec<PolicyRow>> {
-        sqlx::query("SELECT id, type, content, extra FROM policies ORDER BY id").fetch_all(self.pool()).await?.into_iter().map(policy_from).collect()
+        sqlx::query("SELECT id, type, content, extra FROM policies ORDER BY id")
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(policy_from)
+            .collect()
     }
 
     /// Deletes a policy blob; reports whether it existed.

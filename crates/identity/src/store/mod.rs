@@ -15,7 +15,7 @@ mod trusts;
 mod users;
 
 pub use app_creds::AppCredRow;
-pub use assignments::{ActorType, AssignmentRow, AssignmentFilter, TargetType};
+pub use assignments::{ActorType, AssignmentFilter, AssignmentRow, TargetType};
 pub use catalog::{EndpointRow, RegionRow, ServiceRow};
 pub use credentials::{CredentialRow, PolicyRow};
 pub use endpoint_filter::EndpointGroupRow;

@@ -154,9 +154,9 @@ impl Store {
     /// Inserts a project with its tags.
     pub async fn create_project(&self, p: &ProjectRow) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        sqlx::query(&self.sql(
-            "INSERT INTO projects (id, name, domain_id, parent_id, description, enabled, extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ))
+        sqlx::query(
+            &self.sql("INSERT INTO projects (id, name, domain_id, parent_id, description, enabled, extra) VALUES (?, ?, ?, ?, ?, ?, ?)"),
+        )
         .bind(&p.id)
         .bind(&p.name)
         .bind(&p.domain_id)
@@ -166,13 +166,7 @@ impl Store {
         .bind(extra_text(&p.extra))
         .execute(&mut *tx)
         .await?;
-        for tag in &p.tags {
-            sqlx::query(&self.sql("INSERT INTO project_tags (project_id, name) VALUES (?, ?)"))
-                .bind(&p.id)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
-        }
+        self.insert_tags(&mut tx, p).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -189,14 +183,19 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(&self.sql("DELETE FROM project_tags WHERE project_id = ?")).bind(&p.id).execute(&mut *tx).await?;
+        self.insert_tags(&mut tx, p).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn insert_tags(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, p: &ProjectRow) -> Result<()> {
         for tag in &p.tags {
             sqlx::query(&self.sql("INSERT INTO project_tags (project_id, name) VALUES (?, ?)"))
                 .bind(&p.id)
                 .bind(tag)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -252,10 +251,8 @@ impl Store {
     /// Deletes a project and the assignments on it; refused while it has children.
     pub async fn delete_project(&self, id: &str) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        let children: i64 = sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM projects WHERE parent_id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let children: i64 =
+            sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM projects WHERE parent_id = ?")).bind(id).fetch_one(&mut *tx).await?;
         if children > 0 {
             return Err(StoreError::Reference);
         }

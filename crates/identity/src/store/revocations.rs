@@ -61,10 +61,8 @@ impl Store {
 
     /// Forgets events older than any token still worth checking.
     pub async fn prune_revocations(&self, revoked_before: i64) -> Result<u64> {
-        let done = sqlx::query(&self.sql("DELETE FROM revocation_events WHERE revoked_at < ?"))
-            .bind(revoked_before)
-            .execute(self.pool())
-            .await?;
+        let done =
+            sqlx::query(&self.sql("DELETE FROM revocation_events WHERE revoked_at < ?")).bind(revoked_before).execute(self.pool()).await?;
         Ok(done.rows_affected())
     }
 }

@@ -99,11 +99,12 @@ impl Store {
 
     /// Records that `prior` implies `implied`; recording it twice is not an error.
     pub async fn create_implied_role(&self, prior: &str, implied: &str) -> Result<()> {
-        let exists: i64 = sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM implied_roles WHERE prior_role_id = ? AND implied_role_id = ?"))
-            .bind(prior)
-            .bind(implied)
-            .fetch_one(self.pool())
-            .await?;
+        let exists: i64 =
+            sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM implied_roles WHERE prior_role_id = ? AND implied_role_id = ?"))
+                .bind(prior)
+                .bind(implied)
+                .fetch_one(self.pool())
+                .await?;
         if exists == 0 {
             sqlx::query(&self.sql("INSERT INTO implied_roles (prior_role_id, implied_role_id) VALUES (?, ?)"))
                 .bind(prior)

@@ -97,7 +97,9 @@ async fn assignments_filter_and_follow_their_parts() {
         s.create_project(&project("p2", "b", "d1", Some("p1"))).await.unwrap();
         s.create_user(&user("u1", "alice", "d1"), None).await.unwrap();
         for (id, name) in [("r1", "member"), ("r2", "reader")] {
-            s.create_role(&RoleRow { id: id.into(), name: name.into(), domain_id: None, description: None, options: Map::new() }).await.unwrap();
+            s.create_role(&RoleRow { id: id.into(), name: name.into(), domain_id: None, description: None, options: Map::new() })
+                .await
+                .unwrap();
         }
         s.create_assignment(&grant("u1", "p1", "r1")).await.unwrap();
         s.create_assignment(&grant("u1", "p1", "r1")).await.unwrap();
@@ -126,9 +128,13 @@ async fn deleting_a_domain_removes_everything_it_owns() {
         s.create_project(&project("p3", "c", "d1", Some("p2"))).await.unwrap();
         s.create_project(&project("other", "o", "keep", None)).await.unwrap();
         s.create_user(&user("u1", "alice", "d1"), None).await.unwrap();
-        s.create_group(&GroupRow { id: "g1".into(), name: "g".into(), domain_id: "d1".into(), description: None, extra: Map::new() }).await.unwrap();
+        s.create_group(&GroupRow { id: "g1".into(), name: "g".into(), domain_id: "d1".into(), description: None, extra: Map::new() })
+            .await
+            .unwrap();
         s.add_group_member("g1", "u1").await.unwrap();
-        s.create_role(&RoleRow { id: "r1".into(), name: "member".into(), domain_id: None, description: None, options: Map::new() }).await.unwrap();
+        s.create_role(&RoleRow { id: "r1".into(), name: "member".into(), domain_id: None, description: None, options: Map::new() })
+            .await
+            .unwrap();
         s.create_assignment(&grant("u1", "p3", "r1")).await.unwrap();
         s.delete_domain("d1").await.unwrap_or_else(|e| panic!("{backend}: {e}"));
         assert!(s.get_project("p3").await.unwrap().is_none(), "{backend}");
@@ -144,10 +150,25 @@ async fn deleting_a_domain_removes_everything_it_owns() {
 async fn catalog_app_creds_and_revocations() {
     for (t, s) in stores().await {
         let backend = t.db.backend();
-        s.create_region(&RegionRow { id: "R".into(), description: String::new(), parent_region_id: None, extra: Map::new() }).await.unwrap();
-        let svc = ServiceRow { id: "s1".into(), service_type: "compute".into(), enabled: true, extra: json!({"name": "nova"}).as_object().cloned().unwrap() };
+        s.create_region(&RegionRow { id: "R".into(), description: String::new(), parent_region_id: None, extra: Map::new() })
+            .await
+            .unwrap();
+        let svc = ServiceRow {
+            id: "s1".into(),
+            service_type: "compute".into(),
+            enabled: true,
+            extra: json!({"name": "nova"}).as_object().cloned().unwrap(),
+        };
         s.create_service(&svc).await.unwrap();
-        let ep = EndpointRow { id: "e1".into(), service_id: "s1".into(), interface: "public".into(), url: "http://x".into(), region_id: Some("R".into()), enabled: true, extra: Map::new() };
+        let ep = EndpointRow {
+            id: "e1".into(),
+            service_id: "s1".into(),
+            interface: "public".into(),
+            url: "http://x".into(),
+            region_id: Some("R".into()),
+            enabled: true,
+            extra: Map::new(),
+        };
         s.create_endpoint(&ep).await.unwrap();
         assert!(matches!(s.delete_region("R").await, Err(StoreError::Reference)), "{backend}: a region in use stays");
         assert!(s.delete_service("s1").await.unwrap(), "{backend}");
@@ -170,10 +191,15 @@ async fn catalog_app_creds_and_revocations() {
         s.create_app_cred(&cred).await.unwrap();
         let back = s.get_app_cred_by_name("u1", "ci").await.unwrap().unwrap();
         assert!(back.unrestricted && back.role_ids.len() == 2, "{backend}");
-        assert!(matches!(s.create_app_cred(&AppCredRow { id: "a2".into(), ..cred.clone() }).await, Err(StoreError::Duplicate)), "{backend}");
+        assert!(
+            matches!(s.create_app_cred(&AppCredRow { id: "a2".into(), ..cred.clone() }).await, Err(StoreError::Duplicate)),
+            "{backend}"
+        );
 
         for at in [10, 20, 30] {
-            s.create_revocation(&RevocationRow { user_id: Some("u1".into()), issued_before: at, revoked_at: at, ..Default::default() }).await.unwrap();
+            s.create_revocation(&RevocationRow { user_id: Some("u1".into()), issued_before: at, revoked_at: at, ..Default::default() })
+                .await
+                .unwrap();
         }
         assert_eq!(s.list_revocations_since(20).await.unwrap().len(), 2, "{backend}");
         assert_eq!(s.prune_revocations(25).await.unwrap(), 2, "{backend}");
@@ -254,8 +280,14 @@ async fn limits_are_unique_per_region_including_none() {
             description: None,
         };
         s.create_registered_limits(&[reg("a", None), reg("b", Some("R1"))]).await.unwrap();
-        assert!(matches!(s.create_registered_limits(&[reg("c", None)]).await, Err(StoreError::Duplicate)), "{backend}: one default per region, 'no region' included");
-        assert!(matches!(s.create_registered_limits(&[reg("d", Some("R2")), reg("e", Some("R1"))]).await, Err(StoreError::Duplicate)), "{backend}");
+        assert!(
+            matches!(s.create_registered_limits(&[reg("c", None)]).await, Err(StoreError::Duplicate)),
+            "{backend}: one default per region, 'no region' included"
+        );
+        assert!(
+            matches!(s.create_registered_limits(&[reg("d", Some("R2")), reg("e", Some("R1"))]).await, Err(StoreError::Duplicate)),
+            "{backend}"
+        );
         let all = s.list_registered_limits().await.unwrap();
         assert_eq!(all.len(), 2, "{backend}: a failed batch writes nothing");
         assert_eq!(all.iter().find(|l| l.id == "a").unwrap().region_id, None, "{backend}");
@@ -284,14 +316,31 @@ async fn endpoint_associations_follow_their_parts() {
         s.create_project(&project("p1", "a", "d1", None)).await.unwrap();
         let svc = ServiceRow { id: "s1".into(), service_type: "compute".into(), enabled: true, extra: Map::new() };
         s.create_service(&svc).await.unwrap();
-        let ep = EndpointRow { id: "e1".into(), service_id: "s1".into(), interface: "public".into(), url: "http://x".into(), region_id: None, enabled: true, extra: Map::new() };
+        let ep = EndpointRow {
+            id: "e1".into(),
+            service_id: "s1".into(),
+            interface: "public".into(),
+            url: "http://x".into(),
+            region_id: None,
+            enabled: true,
+            extra: Map::new(),
+        };
         s.create_endpoint(&ep).await.unwrap();
-        let group = EndpointGroupRow { id: "g1".into(), name: "g".into(), description: None, filters: json!({"service_id": "s1"}).as_object().cloned().unwrap() };
+        let group = EndpointGroupRow {
+            id: "g1".into(),
+            name: "g".into(),
+            description: None,
+            filters: json!({"service_id": "s1"}).as_object().cloned().unwrap(),
+        };
         s.create_endpoint_group(&group).await.unwrap();
         s.add_endpoint_association(false, "e1", "p1").await.unwrap();
         s.add_endpoint_association(false, "e1", "p1").await.unwrap();
         s.add_endpoint_association(true, "g1", "p1").await.unwrap();
-        assert_eq!(s.list_project_endpoints().await.unwrap(), vec![("p1".to_owned(), "e1".to_owned())], "{backend}: associating twice stores once");
+        assert_eq!(
+            s.list_project_endpoints().await.unwrap(),
+            vec![("p1".to_owned(), "e1".to_owned())],
+            "{backend}: associating twice stores once"
+        );
         assert_eq!(s.list_endpoint_groups().await.unwrap()[0].filters["service_id"], "s1", "{backend}");
         assert!(s.delete_endpoint("e1").await.unwrap());
         assert!(s.list_project_endpoints().await.unwrap().is_empty(), "{backend}: an endpoint's associations go with it");

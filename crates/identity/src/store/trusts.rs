@@ -21,8 +21,7 @@ pub struct TrustRow {
     pub extra: Map<String, Value>,
 }
 
-const COLUMNS: &str =
-    "id, trustor_user_id, trustee_user_id, project_id, impersonation, expires_at, remaining_uses, allow_redelegation, redelegation_count, extra";
+const COLUMNS: &str = "id, trustor_user_id, trustee_user_id, project_id, impersonation, expires_at, remaining_uses, allow_redelegation, redelegation_count, extra";
 
 fn trust_from(row: sqlx::any::AnyRow) -> Result<TrustRow> {
     Ok(TrustRow {

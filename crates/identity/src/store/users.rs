@@ -100,10 +100,18 @@ impl Store {
     }
 
     /// Records the outcome of a password check: the failure count and time, or a success.
-    pub async fn record_auth_attempt(&self, user_id: &str, failed_count: i64, failed_at: Option<i64>, active_at: Option<i64>) -> Result<()> {
-        sqlx::query(&self.sql(
-            "UPDATE users SET failed_auth_count = ?, failed_auth_at = ?, last_active_at = COALESCE(?, last_active_at) WHERE id = ?",
-        ))
+    pub async fn record_auth_attempt(
+        &self,
+        user_id: &str,
+        failed_count: i64,
+        failed_at: Option<i64>,
+        active_at: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query(
+            &self.sql(
+                "UPDATE users SET failed_auth_count = ?, failed_auth_at = ?, last_active_at = COALESCE(?, last_active_at) WHERE id = ?",
+            ),
+        )
         .bind(failed_count)
         .bind(failed_at)
         .bind(active_at)
@@ -142,9 +150,9 @@ impl Store {
 
     /// A user's passwords, oldest first; the last is the current one.
     pub async fn password_history(&self, user_id: &str) -> Result<Vec<PasswordRow>> {
-        let rows = sqlx::query(&self.sql(
-            "SELECT hash, created_at, expires_at, self_service FROM passwords WHERE user_id = ? ORDER BY created_at, id",
-        ))
+        let rows = sqlx::query(
+            &self.sql("SELECT hash, created_at, expires_at, self_service FROM passwords WHERE user_id = ? ORDER BY created_at, id"),
+        )
         .bind(user_id)
         .fetch_all(self.pool())
         .await?;
@@ -188,16 +196,14 @@ impl Store {
 }
 
 async fn insert_password(store: &Store, tx: &mut sqlx::Transaction<'_, sqlx::Any>, user_id: &str, p: &PasswordRow) -> Result<()> {
-    sqlx::query(&store.sql(
-        "INSERT INTO passwords (id, user_id, hash, created_at, expires_at, self_service) VALUES (?, ?, ?, ?, ?, ?)",
-    ))
-    .bind(common::ids::hex_id())
-    .bind(user_id)
-    .bind(&p.hash)
-    .bind(p.created_at)
-    .bind(p.expires_at)
-    .bind(i64::from(p.self_service))
-    .execute(&mut **tx)
-    .await?;
+    sqlx::query(&store.sql("INSERT INTO passwords (id, user_id, hash, created_at, expires_at, self_service) VALUES (?, ?, ?, ?, ?, ?)"))
+        .bind(common::ids::hex_id())
+        .bind(user_id)
+        .bind(&p.hash)
+        .bind(p.created_at)
+        .bind(p.expires_at)
+        .bind(i64::from(p.self_service))
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
