@@ -272,6 +272,7 @@ impl Identity {
                 }
                 ScopeRef::Domain(domain.id)
             }
+            ScopeRequest::Project(ProjectRef::Id(id)) => ScopeRef::Project(id.clone()),
             ScopeRequest::Project(p) => {
                 let project = match p {
                     ProjectRef::Id(id) => self.store.get_project(id).await?,

@@ -68,6 +68,7 @@ pub struct Identity {
     /// recomputed.
     generation: AtomicU64,
     token_cache: Mutex<lru::LruCache<String, (u64, Arc<TokenData>)>>,
+    resolve_cache: Mutex<lru::LruCache<tokens::ResolveKey, (u64, Arc<TokenData>)>>,
     catalog_cache: RwLock<Option<(u64, Arc<Value>)>>,
     endpoint_filter_cache: RwLock<Option<(u64, Arc<endpoint_filter::EndpointFilter>)>>,
     policy: Policy,
@@ -90,6 +91,7 @@ impl Identity {
             revocations: RwLock::new(RevocationIndex::default()),
             generation: AtomicU64::new(0),
             token_cache: Mutex::new(lru::LruCache::new(NonZeroUsize::new(TOKEN_CACHE_SIZE).expect("non-zero"))),
+            resolve_cache: Mutex::new(lru::LruCache::new(NonZeroUsize::new(TOKEN_CACHE_SIZE).expect("non-zero"))),
             catalog_cache: RwLock::new(None),
             endpoint_filter_cache: RwLock::new(None),
             policy,

@@ -17,6 +17,9 @@ use super::roles::RoleTarget;
 use super::{Error, Identity, Result};
 use crate::store::{AppCredRow, DomainRow, ProjectRow, RoleRow, TrustRow, UserRow};
 
+/// What identifies a payload's resolution: user, scope, application credential, trust.
+pub(crate) type ResolveKey = (String, ScopeRef, Option<String>, Option<String>);
+
 /// The payload format version; a token of another version is refused.
 const PAYLOAD_VERSION: u8 = 1;
 
@@ -24,7 +27,7 @@ const PAYLOAD_VERSION: u8 = 1;
 pub const METHODS: [&str; 3] = ["password", "token", "application_credential"];
 
 /// What a token names as its scope.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ScopeRef {
     Unscoped,
     Project(String),
@@ -199,8 +202,31 @@ impl Identity {
         Ok(data)
     }
 
-    /// Resolves a payload against the current state of identity.
+    /// Resolves a payload against the current state of identity. What a (user, scope,
+    /// application credential, trust) resolves to is kept for the rest of the current
+    /// generation, so issuing and rescoping need no database round trips once warm;
+    /// expiry, which passes without a write, is checked on every use.
     pub(crate) async fn resolve(&self, payload: Payload) -> Result<TokenData> {
+        let key: ResolveKey = (payload.user_id.clone(), payload.scope.clone(), payload.app_cred_id.clone(), payload.trust_id.clone());
+        let generation = self.generation();
+        let cached = self.resolve_cache.lock().get(&key).filter(|(g, _)| *g == generation).map(|(_, d)| Arc::clone(d));
+        let resolved = match cached {
+            Some(data) => data,
+            None => {
+                let data = Arc::new(self.resolve_uncached(payload.clone()).await?);
+                self.resolve_cache.lock().put(key, (generation, Arc::clone(&data)));
+                data
+            }
+        };
+        let now = now_micros();
+        let expired = |t: Option<i64>| t.is_some_and(|t| t <= now);
+        if expired(resolved.app_cred.as_ref().and_then(|c| c.expires_at)) || expired(resolved.trust.as_ref().and_then(|t| t.expires_at)) {
+            return Err(Error::Unauthorized("the token's application credential or trust expired".into()));
+        }
+        Ok(TokenData { payload, ..(*resolved).clone() })
+    }
+
+    async fn resolve_uncached(&self, payload: Payload) -> Result<TokenData> {
         let gone = |what: &str| Error::Unauthorized(format!("token's {what} is gone or disabled"));
         let user = self.store.get_user(&payload.user_id).await?.filter(|u| u.enabled).ok_or_else(|| gone("user"))?;
         let user_domain = self.store.get_domain(&user.domain_id).await?.filter(|d| d.enabled).ok_or_else(|| gone("user domain"))?;
