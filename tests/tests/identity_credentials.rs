@@ -143,3 +143,22 @@ async fn application_credentials_authenticate_with_a_subset_of_roles() {
     let after: Value = c.call(Method::GET, &c.v3("/users"), Some(&cred_token), None).await.body;
     assert_eq!(after["error"]["code"], 401, "tokens of a deleted credential stop working");
 }
+
+#[tokio::test]
+async fn password_age_and_expiry_follow_security_compliance() {
+    let mut config = ferrostack::Config::default();
+    config.identity.security_compliance.minimum_password_age = 1;
+    config.identity.security_compliance.password_expires_days = Some(30);
+    let c = TestCloud::start_with(config).await;
+    let admin = c.admin_token().await;
+    let uid = make_user(&c, &admin, "gina", "first-pw").await;
+    let (_, body) = c.password_token("gina", "first-pw", Some(json!("unscoped"))).await.unwrap();
+    let expires = body["token"]["user"]["password_expires_at"].as_str().expect("an expiring password shows when");
+    let days = (common::time::parse_client_time(expires).unwrap() - common::time::now_micros()) / 86_400_000_000;
+    assert_eq!(days, 29, "30 days from now, give or take the seconds since");
+    let early = change_password(&c, &uid, "first-pw", "second-pw").await;
+    assert_eq!(early.status, StatusCode::FORBIDDEN, "a password younger than a day cannot be changed by its owner");
+    assert!(early.body["error"]["message"].as_str().unwrap().contains("minimum password age"));
+    let reset = c.call(Method::PATCH, &c.v3(&format!("/users/{uid}")), Some(&admin), Some(json!({"user": {"password": "reset-pw"}}))).await;
+    assert_eq!(reset.status, StatusCode::OK, "an administrator may reset it at any time");
+}

@@ -294,3 +294,16 @@ async fn unknown_paths_and_methods_get_error_bodies() {
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
     assert_eq!(elsewhere.body["error"]["code"], 404);
 }
+
+#[tokio::test]
+async fn lists_are_truncated_at_list_limit() {
+    let mut config = ferrostack::Config::default();
+    config.identity.list_limit = Some(2);
+    let c = TestCloud::start_with(config).await;
+    let a = Caller::admin(&c).await;
+    let projects = a.call(Method::GET, "/projects", None).await;
+    assert_eq!(projects.body["projects"].as_array().unwrap().len(), 2, "three projects exist, two are listed");
+    assert_eq!(projects.body["truncated"], true);
+    let users = a.call(Method::GET, "/users", None).await;
+    assert!(users.body.get("truncated").is_none(), "two users fit");
+}

@@ -84,7 +84,7 @@ async fn up(common: Common, listen: SocketAddr, public_host: Option<String>, adm
     let clouds_yaml = std::fs::canonicalize(common.data_dir.join("clouds.yaml")).unwrap_or_else(|_| common.data_dir.join("clouds.yaml"));
     println!("Ferrostack is up at {} ({} ms)", cloud.base_url, started.elapsed().as_millis());
     println!("  identity: {}/identity/v3", cloud.base_url);
-    for (user, password) in &cloud.bootstrap.passwords {
+    for (user, password) in cloud.bootstrap.passwords.iter().filter(|(u, _)| cloud.bootstrap.generated.contains(u)) {
         println!("  password of {user}: {password}  (shown once; also in {})", clouds_yaml.display());
     }
     println!("Use it with the openstack CLI:");
@@ -119,8 +119,8 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
             let outcome = identity.bootstrap(&spec).await?;
             ferrostack::clouds::write(&common.data_dir, &public_url, &outcome.passwords).context("writing clouds.yaml")?;
             println!("bootstrap done{}", if outcome.first { " (first time)" } else { "" });
-            for (user, password) in &outcome.passwords {
-                println!("  password of {user}: {password}");
+            for (user, password) in outcome.passwords.iter().filter(|(u, _)| outcome.generated.contains(u)) {
+                println!("  password of {user}: {password}  (shown once; also in clouds.yaml)");
             }
         }
     }

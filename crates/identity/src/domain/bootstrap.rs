@@ -37,8 +37,12 @@ pub struct BootstrapSpec {
 /// What a bootstrap did.
 #[derive(Debug, Clone, Default)]
 pub struct BootstrapOutcome {
-    /// Passwords it set, by user name: shown once, never stored in clear by identity.
+    /// Passwords it set, by user name, for the client configuration it writes;
+    /// identity itself keeps only their hashes.
     pub passwords: Vec<(String, String)>,
+    /// The users whose password it generated, to be shown once; a password the
+    /// operator gave is never echoed back.
+    pub generated: Vec<String>,
     /// Whether this was the first bootstrap.
     pub first: bool,
 }
@@ -95,8 +99,9 @@ impl Identity {
 
     /// Ensures a user exists; sets `password` when given, or a generated one for a new
     /// user. Returns the user and the password it set.
-    async fn ensure_user(&self, name: &str, project: &ProjectRow, password: Option<String>) -> Result<(UserRow, Option<String>)> {
+    async fn ensure_user(&self, name: &str, project: &ProjectRow, password: Option<String>) -> Result<(UserRow, Option<String>, bool)> {
         let existing = self.store.get_user_by_name(DEFAULT_DOMAIN_ID, name).await?;
+        let generated = existing.is_none() && password.is_none();
         let password = match (&existing, password) {
             (_, Some(p)) => Some(p),
             (None, None) => Some(generate_password()),
@@ -126,7 +131,7 @@ impl Identity {
                 user
             }
         };
-        Ok((user, password))
+        Ok((user, password, generated))
     }
 
     async fn ensure_grant(&self, user: &UserRow, target_type: TargetType, target_id: &str, role: &RoleRow) -> Result<()> {
@@ -205,14 +210,18 @@ impl Identity {
         self.ensure_project("service", "Project for the cloud's own service users.").await?;
         let demo_project = self.ensure_project("demo", "A project for trying the cloud as an ordinary user.").await?;
 
-        let (admin, admin_password) = self.ensure_user("admin", &admin_project, spec.admin_password.clone()).await?;
+        let (admin, admin_password, generated) = self.ensure_user("admin", &admin_project, spec.admin_password.clone()).await?;
         outcome.passwords.extend(admin_password.map(|p| ("admin".to_owned(), p)));
+        if generated {
+            outcome.generated.push("admin".to_owned());
+        }
         self.ensure_grant(&admin, TargetType::Project, &admin_project.id, &admin_role).await?;
         self.ensure_grant(&admin, TargetType::Project, &demo_project.id, &admin_role).await?;
         self.ensure_grant(&admin, TargetType::System, "all", &admin_role).await?;
         if self.store.get_user_by_name(DEFAULT_DOMAIN_ID, "demo").await?.is_none() {
-            let (demo, demo_password) = self.ensure_user("demo", &demo_project, None).await?;
+            let (demo, demo_password, _) = self.ensure_user("demo", &demo_project, None).await?;
             outcome.passwords.extend(demo_password.map(|p| ("demo".to_owned(), p)));
+            outcome.generated.push("demo".to_owned());
             self.ensure_grant(&demo, TargetType::Project, &demo_project.id, &member_role).await?;
         }
 
