@@ -307,3 +307,19 @@ async fn lists_are_truncated_at_list_limit() {
     let users = a.call(Method::GET, "/users", None).await;
     assert!(users.body.get("truncated").is_none(), "two users fit");
 }
+
+#[tokio::test]
+async fn a_policy_file_in_the_data_dir_overrides_defaults() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let made = c.call(Method::POST, &c.v3("/users"), Some(&admin), Some(json!({"user": {"name": "pat", "password": "pw-pat"}}))).await;
+    assert_eq!(made.status, StatusCode::CREATED);
+    let (token, _) = c.password_token("pat", "pw-pat", Some(json!("unscoped"))).await.unwrap();
+    assert_eq!(c.call(Method::GET, &c.v3("/regions"), Some(&token), None).await.status, StatusCode::OK, "anyone lists regions by default");
+    std::fs::write(c.dir.path().join("policy.yaml"), "\"identity:list_regions\": \"role:admin\"\n").unwrap();
+    let c = c.restart(ferrostack::Config::default()).await;
+    let (token, _) = c.password_token("pat", "pw-pat", Some(json!("unscoped"))).await.unwrap();
+    let refused = c.call(Method::GET, &c.v3("/regions"), Some(&token), None).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "the operator's rule applies");
+    assert_eq!(c.call(Method::GET, &c.v3("/regions"), Some(&admin), None).await.status, StatusCode::OK);
+}
