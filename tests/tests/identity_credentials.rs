@@ -62,6 +62,9 @@ async fn lockout_history_and_regex_follow_security_compliance() {
     assert_eq!(change_password(&c, &uid, "long-enough-1", "long-enough-2").await.status, StatusCode::NO_CONTENT);
     let back = change_password(&c, &uid, "long-enough-2", "long-enough-1").await;
     assert_eq!(back.status, StatusCode::BAD_REQUEST, "nor the one before it, with unique_last_password_count = 2");
+    let reset =
+        c.call(Method::PATCH, &c.v3(&format!("/users/{uid}")), Some(&admin), Some(json!({"user": {"password": "long-enough-2"}}))).await;
+    assert_eq!(reset.status, StatusCode::OK, "an administrator's reset is exempt from the history rule, even to the current password");
 
     for _ in 0..2 {
         assert_eq!(c.password_token("erin", "bad-guess", None).await.unwrap_err().status, StatusCode::UNAUTHORIZED);

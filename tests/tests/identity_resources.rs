@@ -211,6 +211,10 @@ async fn catalog_administration_shows_up_in_tokens() {
         .await;
     assert_eq!(legacy["region_id"], "Legacy", "the legacy region field creates the region");
     assert_eq!(a.call(Method::GET, "/regions/Legacy", None).await.status, StatusCode::OK);
+    let moved = a
+        .call(Method::PATCH, &format!("/endpoints/{}", legacy["id"].as_str().unwrap()), Some(json!({"endpoint": {"region": "Legacy2"}})))
+        .await;
+    assert_eq!(moved.body["endpoint"]["region_id"], "Legacy2", "so does an update naming it: {}", moved.body);
     let ep = a
         .create(
             "/endpoints",

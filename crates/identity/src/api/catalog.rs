@@ -143,8 +143,9 @@ pub fn parse_endpoint(body: &Map<String, Value>) -> Result<(EndpointRow, bool)> 
     Ok((row, legacy_region))
 }
 
-/// `before` with an update body applied.
-pub fn apply_endpoint_update(before: &EndpointRow, body: &Map<String, Value>) -> Result<EndpointRow> {
+/// `before` with an update body applied, and whether it named its region only by the
+/// legacy `region` field.
+pub fn apply_endpoint_update(before: &EndpointRow, body: &Map<String, Value>) -> Result<(EndpointRow, bool)> {
     check(&ENDPOINT_UPDATE, &Value::Object(body.clone()))?;
     let e = member(body, "endpoint")?;
     check_same_id(e, &before.id, "endpoint")?;
@@ -163,7 +164,8 @@ pub fn apply_endpoint_update(before: &EndpointRow, body: &Map<String, Value>) ->
     }
     after.enabled = bool_field(e, "enabled", before.enabled);
     after.extra.extend(extras(e, ENDPOINT_KNOWN));
-    Ok(after)
+    let legacy_region = str_field(e, "region_id").is_none() && str_field(e, "region").is_some();
+    Ok((after, legacy_region))
 }
 
 /// An endpoint as Keystone returns it.

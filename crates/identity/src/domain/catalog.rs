@@ -107,9 +107,9 @@ impl Identity {
         Ok(())
     }
 
-    /// Creates an endpoint of an existing service. Its region must exist, unless
-    /// `create_region` (the legacy `region` field) asks for a missing one to be made.
-    pub async fn create_endpoint(&self, e: EndpointRow, create_region: bool) -> Result<EndpointRow> {
+    /// Makes the endpoint's region when `create_region` (it was named by the legacy
+    /// `region` field, as Keystone allows) and it does not exist yet.
+    async fn legacy_region(&self, e: &EndpointRow, create_region: bool) -> Result<()> {
         if let (true, Some(region)) = (create_region, &e.region_id) {
             if self.store.get_region(region).await?.is_none() {
                 let row = RegionRow { id: region.clone(), description: String::new(), parent_region_id: None, extra: Default::default() };
@@ -120,6 +120,13 @@ impl Identity {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Creates an endpoint of an existing service. Its region must exist, unless
+    /// `create_region` (the legacy `region` field) asks for a missing one to be made.
+    pub async fn create_endpoint(&self, e: EndpointRow, create_region: bool) -> Result<EndpointRow> {
+        self.legacy_region(&e, create_region).await?;
         self.check_endpoint(&e).await?;
         self.store.create_endpoint(&e).await?;
         self.changed();
@@ -131,8 +138,9 @@ impl Identity {
         self.store.get_endpoint(id).await?.ok_or_else(|| not_found("endpoint", id))
     }
 
-    /// Updates an endpoint.
-    pub async fn update_endpoint(&self, e: EndpointRow) -> Result<EndpointRow> {
+    /// Updates an endpoint; a legacy `region` is handled as on creation.
+    pub async fn update_endpoint(&self, e: EndpointRow, create_region: bool) -> Result<EndpointRow> {
+        self.legacy_region(&e, create_region).await?;
         self.check_endpoint(&e).await?;
         self.store.update_endpoint(&e).await?;
         self.changed();

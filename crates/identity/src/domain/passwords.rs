@@ -54,9 +54,10 @@ impl Identity {
         if let Some(user_id) = user_id {
             let history = self.store.password_history(user_id).await?;
             // Keystone compares the new password with the last `unique` passwords kept,
-            // the current one included; 0 and 1 turn the rule off.
+            // the current one included; 0 and 1 turn the rule off, and an
+            // administrator's reset is exempt.
             let unique = sc.unique_last_password_count;
-            if unique > 1 {
+            if self_service && unique > 1 {
                 let recent = history.iter().rev().take(usize::try_from(unique).unwrap_or(0));
                 for old in recent {
                     if self.verify_secret(password, &old.hash).await {

@@ -111,7 +111,8 @@ async fn update_endpoint(State(s): State<AppState>, caller: Caller, Path(id): Pa
     let body = json_body(&body)?;
     s.enforce(&caller.ctx, "identity:update_endpoint", json!({}))?;
     let before = s.identity.get_endpoint(&id).await?;
-    let endpoint = s.identity.update_endpoint(wire::apply_endpoint_update(&before, &body)?).await?;
+    let (after, create_region) = wire::apply_endpoint_update(&before, &body)?;
+    let endpoint = s.identity.update_endpoint(after, create_region).await?;
     Ok(Json(json!({"endpoint": wire::render_endpoint(&s.links, &endpoint)})))
 }
 
