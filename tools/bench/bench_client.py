@@ -6,9 +6,10 @@ Talks only to the identity URL it is given (127.0.0.1 in identity.sh). Subcomman
   token URL USER PASSWORD [--project NAME]   print a token (X-Subject-Token); unscoped
                                             without --project
   check URL METHOD BODYFILE|- [HEADER=VALUE...]   one request, print the status
-  revoke URL ADMIN_TOKEN UNSCOPED_TOKEN N [--threads T]
+  revoke URL ADMIN_TOKEN UNSCOPED_TOKEN N [--threads T] [--deadline SECONDS]
                                             N times: issue a token from UNSCOPED_TOKEN
-                                            (token method) and DELETE it; prints counts
+                                            (token method) and DELETE it; prints counts;
+                                            stops at the deadline (900 s) whatever is left
   count-events DB TABLE                      rows in TABLE of a SQLite file (read-only)
 
 URL is the identity base, e.g. http://127.0.0.1:5000 or http://127.0.0.1:8080/identity.
@@ -88,10 +89,11 @@ def cmd_check(args):
 def cmd_revoke(args):
     url, admin, unscoped, n = args[0], args[1], args[2], int(args[3])
     threads = int(args[args.index("--threads") + 1]) if "--threads" in args else 4
-    done = {"issued": 0, "revoked": 0, "bad": 0}
+    limit = float(args[args.index("--deadline") + 1]) if "--deadline" in args else 900
+    done = {"issued": 0, "revoked": 0, "bad": 0, "statuses": []}
     lock = threading.Lock()
     todo = iter(range(n))
-    deadline = time.monotonic() + 900  # bounded: 15 minutes at most
+    deadline = time.monotonic() + limit  # bounded in time
 
     def work():
         c = Conn(url)
@@ -99,20 +101,30 @@ def cmd_revoke(args):
             with lock:
                 if next(todo, None) is None:
                     return
-            s, h, _ = c.req("POST", "/v3/auth/tokens?nocatalog", token_body(unscoped))
-            if s != 201:
+            try:
+                s, h, _ = c.req("POST", "/v3/auth/tokens?nocatalog", token_body(unscoped))
+                if s != 201:
+                    with lock:
+                        done["bad"] += 1
+                        done["statuses"].append(s)
+                    continue
+                tok = h["X-Subject-Token"]
+                with lock:
+                    done["issued"] += 1
+                s2, _, _ = c.req("DELETE", "/v3/auth/tokens",
+                                 headers={"X-Auth-Token": admin, "X-Subject-Token": tok})
+            except (http.client.HTTPException, OSError) as e:  # a timeout (30 s) included
                 with lock:
                     done["bad"] += 1
+                    done["statuses"].append(type(e).__name__)
+                c = Conn(url)
                 continue
-            tok = h["X-Subject-Token"]
-            s2, _, _ = c.req("DELETE", "/v3/auth/tokens",
-                             headers={"X-Auth-Token": admin, "X-Subject-Token": tok})
             with lock:
-                done["issued"] += 1
                 if s2 == 204:
                     done["revoked"] += 1
                 else:
                     done["bad"] += 1
+                    done["statuses"].append(s2)
 
     t0 = time.monotonic()
     ts = [threading.Thread(target=work) for _ in range(threads)]
@@ -121,7 +133,9 @@ def cmd_revoke(args):
     for t in ts:
         t.join()
     print(f"issued={done['issued']} revoked={done['revoked']} bad={done['bad']} "
-          f"seconds={time.monotonic() - t0:.1f}")
+          f"seconds={time.monotonic() - t0:.1f}"
+          + (f" failures={'/'.join(map(str, sorted(set(map(str, done['statuses'])))))}"
+             if done["statuses"] else ""))
 
 
 def cmd_count_events(args):

@@ -18,7 +18,7 @@ fi
 # Keystone 30 needs Python >= 3.11 with its headers (uWSGI compiles against them).
 pick_python() {
   local c
-  for c in ${KEYSTONE_PYTHON:-} python3.12 python3.11 python3.13 python3; do
+  for c in ${KEYSTONE_PYTHON:-} python3.11 python3.12 python3.13 python3; do
     command -v "$c" >/dev/null 2>&1 || continue
     "$c" - <<'PY' 2>/dev/null && { echo "$c"; return 0; }
 import sys, sysconfig, os

@@ -64,6 +64,12 @@ for c in concs("validate_revoked"):
         "{:.2f}")
     row(f"{lab}: server CPU", f"ferrostack_{p}_cpu_ms_per_req", f"keystone_{p}_cpu_ms_per_req",
         "ms/req", False, "{:.3f}")
+for side in ("ferrostack", "keystone"):
+    fields = dict(f.split("=", 1) for f in raw.get(f"{side}_revoke_result", "").split(",") if "=" in f)
+    if "seconds" in fields:
+        raw[f"{side}_revoke_seconds"] = fields["seconds"]
+row(f"issue + revoke {raw.get('revocations_requested', '?')} tokens, 8 clients (wall time)",
+    "ferrostack_revoke_seconds", "keystone_revoke_seconds", "s", False)
 row("first start, empty data dir, to GET /v3 answering",
     "ferrostack_start_first_ms", "keystone_start_first_ms", "ms", False, "{:.0f}")
 row("restart to GET /v3 answering (median)", "ferrostack_restart_ms", "keystone_restart_ms",
@@ -91,9 +97,12 @@ for r in rows:
 print()
 print("ratio: Ferrostack's advantage (F/K for req/s, K/F for latency, CPU, memory, time);"
       " > 1 means Ferrostack is better.")
-errs = {k: v for k, v in raw.items() if k.endswith("_errors") and v != "0"}
+errs = {k: v for k, v in raw.items()
+        if k.endswith("_errors") and not k.endswith("_warmup_errors") and v != "0"}
 print(f"revocation events stored: Ferrostack {raw.get('ferrostack_revocation_events', '?')}, "
-      f"Keystone {raw.get('keystone_revocation_events', '?')}")
+      f"Keystone {raw.get('keystone_revocation_events', '?')}; revocation runs: "
+      f"Ferrostack {raw.get('ferrostack_revoke_result', '?')}, "
+      f"Keystone {raw.get('keystone_revoke_result', '?')}")
 print(f"failed requests (non-2xx, socket errors, timeouts): "
       f"{raw.get('errors_total', '?')} {errs if errs else ''}".rstrip())
 warm = {k: v for k, v in raw.items() if k.endswith("_warmup_errors") and v != "0"}
