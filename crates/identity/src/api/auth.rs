@@ -53,22 +53,27 @@ fn domain_ref(obj: &Map<String, Value>, what: &str) -> Result<DomainRef> {
     }
 }
 
-fn named_in_domain(obj: &Map<String, Value>, what: &str) -> Result<(Option<String>, Option<(String, DomainRef)>)> {
+/// An entity named by id, or by name within a domain.
+enum Named {
+    Id(String),
+    InDomain { name: String, domain: DomainRef },
+}
+
+fn named_in_domain(obj: &Map<String, Value>, what: &str) -> Result<Named> {
     if let Some(id) = str_field(obj, "id") {
-        return Ok((Some(id), None));
+        return Ok(Named::Id(id));
     }
     let name = str_field(obj, "name").ok_or_else(|| Error::Validation(format!("Expecting to find id or name in {what}.")))?;
     let domain =
         obj.get("domain").and_then(Value::as_object).ok_or_else(|| Error::Validation(format!("Expecting to find domain in {what}.")))?;
-    Ok((None, Some((name, domain_ref(domain, "domain")?))))
+    Ok(Named::InDomain { name, domain: domain_ref(domain, "domain")? })
 }
 
 fn user_ref(obj: &Map<String, Value>) -> Result<UserRef> {
-    match named_in_domain(obj, "user")? {
-        (Some(id), _) => Ok(UserRef::Id(id)),
-        (None, Some((name, domain))) => Ok(UserRef::Name { name, domain }),
-        (None, None) => unreachable!("named_in_domain returns one of the two"),
-    }
+    Ok(match named_in_domain(obj, "user")? {
+        Named::Id(id) => UserRef::Id(id),
+        Named::InDomain { name, domain } => UserRef::Name { name, domain },
+    })
 }
 
 /// Parses an authentication request body.
@@ -113,14 +118,10 @@ pub fn parse_auth(body: &Map<String, Value>) -> Result<AuthRequest> {
             let given: Vec<&str> = ["project", "domain", "system", "OS-TRUST:trust"].into_iter().filter(|k| s.contains_key(*k)).collect();
             match given.as_slice() {
                 [] => ScopeRequest::Default,
-                ["project"] => {
-                    let p = member(s, "project")?;
-                    match named_in_domain(p, "project")? {
-                        (Some(id), _) => ScopeRequest::Project(ProjectRef::Id(id)),
-                        (None, Some((name, domain))) => ScopeRequest::Project(ProjectRef::Name { name, domain }),
-                        (None, None) => unreachable!("named_in_domain returns one of the two"),
-                    }
-                }
+                ["project"] => match named_in_domain(member(s, "project")?, "project")? {
+                    Named::Id(id) => ScopeRequest::Project(ProjectRef::Id(id)),
+                    Named::InDomain { name, domain } => ScopeRequest::Project(ProjectRef::Name { name, domain }),
+                },
                 ["domain"] => ScopeRequest::Domain(domain_ref(member(s, "domain")?, "domain")?),
                 ["system"] => {
                     if s.get("system").and_then(|v| v.get("all")).and_then(Value::as_bool) != Some(true) {
