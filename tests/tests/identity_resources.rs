@@ -294,6 +294,18 @@ async fn unknown_paths_and_methods_get_error_bodies() {
     let wrong = a.call(Method::PUT, "/users", None).await;
     assert_eq!(wrong.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong.body["error"]["code"], 405);
+    for (method, path) in [
+        (Method::PUT, "/domains/default/config"),
+        (Method::GET, "/domains/default/config/ldap/url"),
+        (Method::GET, "/domains/config/default"),
+        (Method::POST, "/OS-OAUTH1/consumers"),
+        (Method::GET, "/OS-FEDERATION/identity_providers"),
+    ] {
+        let absent = a.call(method.clone(), path, Some(json!({}))).await;
+        assert_eq!(absent.status, StatusCode::NOT_IMPLEMENTED, "{method} {path}");
+        assert!(absent.body["error"]["message"].as_str().unwrap().contains("not implemented"), "{method} {path}: {}", absent.body);
+    }
+    assert_eq!(a.call(Method::GET, "/domains/default", None).await.status, StatusCode::OK, "real domain routes are untouched");
     let elsewhere = c.call(Method::GET, &format!("{}/nothing-here", c.cloud.base_url), None, None).await;
     assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
     assert_eq!(elsewhere.body["error"]["code"], 404);

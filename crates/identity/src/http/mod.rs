@@ -15,6 +15,7 @@ mod projects;
 mod role_assignments;
 mod roles;
 mod trusts;
+mod unsupported;
 mod users;
 mod versions;
 
@@ -173,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .merge(trusts::routes())
         .merge(limits::routes())
         .merge(endpoint_groups::routes())
+        .merge(unsupported::routes())
         .fallback(|| async { http_api::keystone_error(StatusCode::NOT_FOUND, "The resource could not be found.") })
         .method_not_allowed_fallback(|| async {
             http_api::keystone_error(StatusCode::METHOD_NOT_ALLOWED, "The method you requested is not allowed for the requested URL.")
