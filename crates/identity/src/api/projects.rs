@@ -89,13 +89,7 @@ pub fn apply_update(before: &ProjectRow, body: &Map<String, Value>) -> Result<Pr
         }
     }
     let mut after = before.clone();
-    if let Some(name) = str_field(p, "name") {
-        after.name = name;
-    }
-    if p.contains_key("description") {
-        after.description = str_field(p, "description");
-    }
-    after.enabled = bool_field(p, "enabled", before.enabled);
+    apply_shared(p, &mut after.name, &mut after.description, &mut after.enabled);
     if let Some(tags) = tags(p) {
         after.tags = tags;
     }
@@ -134,13 +128,18 @@ pub fn apply_domain_update(before: &DomainRow, body: &Map<String, Value>) -> Res
     let p = member(body, "project")?;
     check_same_id(p, &before.id, "project")?;
     let mut after = before.clone();
-    if let Some(name) = str_field(p, "name") {
-        after.name = name;
-    }
-    if p.contains_key("description") {
-        after.description = str_field(p, "description");
-    }
-    after.enabled = bool_field(p, "enabled", before.enabled);
+    apply_shared(p, &mut after.name, &mut after.description, &mut after.enabled);
     after.extra.extend(extras(p, KNOWN));
     Ok(after)
+}
+
+/// The fields a project update sets alike on a project and on a domain seen as one.
+fn apply_shared(p: &Map<String, Value>, name: &mut String, description: &mut Option<String>, enabled: &mut bool) {
+    if let Some(n) = str_field(p, "name") {
+        *name = n;
+    }
+    if p.contains_key("description") {
+        *description = str_field(p, "description");
+    }
+    *enabled = bool_field(p, "enabled", *enabled);
 }
