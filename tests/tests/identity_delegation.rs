@@ -134,6 +134,100 @@ async fn trusts_refuse_what_the_trustor_cannot_give() {
     );
 }
 
+async fn trust_token_as(c: &TestCloud, user: &str, password: &str, trust_id: &str) -> system_tests::Reply {
+    let auth = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": user, "domain": {"id": "default"}, "password": password}}},
+                               "scope": {"OS-TRUST:trust": {"id": trust_id}}}});
+    c.call(Method::POST, &c.v3("/auth/tokens"), None, Some(auth)).await
+}
+
+#[tokio::test]
+async fn trusts_redelegate_down_a_chain_no_further_than_every_link_allows() {
+    let c = TestCloud::start().await;
+    let s = setup(&c).await;
+    let trusts = c.v3("/OS-TRUST/trusts");
+    let third = c.call(Method::POST, &c.v3("/users"), Some(&s.admin), Some(json!({"user": {"name": "third", "password": "pw-3"}}))).await;
+    let third = third.body["user"]["id"].as_str().unwrap().to_owned();
+    let post = |token: String, body: Value| {
+        let url = trusts.clone();
+        let c = &c;
+        async move { c.call(Method::POST, &url, Some(&token), Some(body)).await }
+    };
+
+    let too_deep = post(s.trustor_token.clone(), trust_body(&s, true, json!({"allow_redelegation": true, "redelegation_count": 4}))).await;
+    assert_eq!(too_deep.status, StatusCode::FORBIDDEN, "{}", too_deep.body);
+    let uses = post(s.trustor_token.clone(), trust_body(&s, true, json!({"allow_redelegation": true, "remaining_uses": 2}))).await;
+    assert_eq!(uses.status, StatusCode::BAD_REQUEST, "a redelegatable trust has no use limit");
+
+    let root = post(
+        s.trustor_token.clone(),
+        trust_body(&s, true, json!({"allow_redelegation": true, "redelegation_count": 2, "expires_at": "2099-01-01T00:00:00Z"})),
+    )
+    .await;
+    assert_eq!(root.status, StatusCode::CREATED, "{}", root.body);
+    let root = &root.body["trust"];
+    assert_eq!(root["redelegation_count"], 2);
+    assert_eq!(root["redelegated_trust_id"], Value::Null);
+    assert!(root.get("allow_redelegation").is_none(), "Keystone never returns allow_redelegation");
+    let root_id = root["id"].as_str().unwrap().to_owned();
+    let root_token = trust_token(&c, &root_id).await;
+    assert_eq!(root_token.status, StatusCode::CREATED);
+    let root_token = root_token.headers["x-subject-token"].to_str().unwrap().to_owned();
+
+    // Made with the trust-scoped token, a trust is redelegated from that trust.
+    let child_body = |extra: Value| {
+        let mut t = json!({"trustor_user_id": s.trustor, "trustee_user_id": third, "project_id": s.project,
+                           "impersonation": true, "allow_redelegation": true, "roles": [{"name": "delegated"}]});
+        t.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({"trust": t})
+    };
+    for (extra, why) in [
+        (json!({"redelegation_count": 2}), "the count only goes down, by one"),
+        (json!({"expires_at": "2099-06-01T00:00:00Z"}), "no later than the trust above"),
+        (json!({"roles": [{"name": "kept"}]}), "only roles the trust above delegates"),
+        (json!({"allow_redelegation": false, "remaining_uses": 1}), "a redelegated trust has no use limit"),
+    ] {
+        let r = post(root_token.clone(), child_body(extra)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{why}: {}", r.body);
+    }
+    let child = post(root_token.clone(), child_body(json!({}))).await;
+    assert_eq!(child.status, StatusCode::CREATED, "{}", child.body);
+    let child = &child.body["trust"];
+    assert_eq!(child["redelegated_trust_id"], root_id.as_str());
+    assert_eq!(child["redelegation_count"], 1);
+    assert_eq!(child["expires_at"], "2099-01-01T00:00:00.000000Z", "the expiry of the trust above is inherited");
+    let child_id = child["id"].as_str().unwrap().to_owned();
+
+    let child_token = trust_token_as(&c, "third", "pw-3", &child_id).await;
+    assert_eq!(child_token.status, StatusCode::CREATED, "{}", child_token.body);
+    assert_eq!(child_token.body["token"]["user"]["id"], s.trustor.as_str());
+    let names: Vec<&str> = child_token.body["token"]["roles"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["delegated"]);
+    let child_token = child_token.headers["x-subject-token"].to_str().unwrap().to_owned();
+
+    let grandchild = post(child_token.clone(), child_body(json!({"trustee_user_id": s.trustee}))).await;
+    assert_eq!(grandchild.status, StatusCode::CREATED, "{}", grandchild.body);
+    assert_eq!(grandchild.body["trust"]["redelegation_count"], 0, "the chain is used up");
+    let grandchild_token = trust_token(&c, grandchild.body["trust"]["id"].as_str().unwrap()).await;
+    assert_eq!(grandchild_token.status, StatusCode::CREATED);
+    let grandchild_token = grandchild_token.headers["x-subject-token"].to_str().unwrap().to_owned();
+    let beyond = post(grandchild_token.clone(), child_body(json!({}))).await;
+    assert_eq!(beyond.status, StatusCode::FORBIDDEN, "no redelegation past the count: {}", beyond.body);
+
+    let plain = post(s.trustor_token.clone(), trust_body(&s, true, json!({}))).await;
+    assert_eq!(plain.body["trust"]["redelegation_count"], 0);
+    let plain_token = trust_token(&c, plain.body["trust"]["id"].as_str().unwrap()).await;
+    let plain_token = plain_token.headers["x-subject-token"].to_str().unwrap().to_owned();
+    assert_eq!(post(plain_token, child_body(json!({}))).await.status, StatusCode::FORBIDDEN, "a trust without redelegation stays put");
+
+    // Deleting a trust takes every trust redelegated from it, and their tokens.
+    assert_eq!(c.call(Method::DELETE, &format!("{trusts}/{root_id}"), Some(&s.trustor_token), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.call(Method::GET, &format!("{trusts}/{child_id}"), Some(&s.admin), None).await.status, StatusCode::NOT_FOUND);
+    for token in [&child_token, &grandchild_token] {
+        let check = c.call_with(Method::GET, &c.v3("/auth/tokens"), Some(&s.admin), None, &[("X-Subject-Token", token)]).await;
+        assert_eq!(check.status, StatusCode::NOT_FOUND);
+    }
+}
+
 #[tokio::test]
 async fn credentials_are_owned_encrypted_and_ec2_ids_follow_the_access_key() {
     let c = TestCloud::start().await;

@@ -14,8 +14,8 @@ static CREATE: Schema = Schema::new(|| {
         "properties": {
             "trustor_user_id": {"type": "string", "minLength": 1}, "trustee_user_id": {"type": "string", "minLength": 1},
             "impersonation": {"type": "boolean"}, "project_id": {"type": ["string", "null"]},
-            "expires_at": {"type": ["string", "null"]}, "remaining_uses": {"type": ["integer", "null"]},
-            "allow_redelegation": {"type": ["boolean", "null"]}, "redelegation_count": {"type": ["integer", "null"]},
+            "expires_at": {"type": ["string", "null"]}, "remaining_uses": {"type": ["integer", "null"], "minimum": 1},
+            "allow_redelegation": {"type": ["boolean", "null"]}, "redelegation_count": {"type": ["integer", "null"], "minimum": 0},
             "roles": {"type": "array", "items": {"type": "object", "minProperties": 1,
                       "properties": {"id": {"type": "string"}, "name": {"type": "string"}}}},
         },
@@ -36,6 +36,7 @@ pub fn parse_create(body: &Map<String, Value>) -> Result<NewTrust> {
         expires_at,
         remaining_uses: t.get("remaining_uses").and_then(Value::as_i64),
         allow_redelegation: bool_field(t, "allow_redelegation", false),
+        redelegation_count: t.get("redelegation_count").and_then(Value::as_i64),
         roles,
     })
 }
@@ -46,7 +47,7 @@ pub fn render(links: &Links, t: &TrustRow, all_roles: &[RoleRow]) -> Value {
     json!({
         "id": t.id, "trustor_user_id": t.trustor_user_id, "trustee_user_id": t.trustee_user_id, "project_id": t.project_id,
         "impersonation": t.impersonation, "expires_at": t.expires_at.map(keystone_token_time),
-        "remaining_uses": t.remaining_uses, "allow_redelegation": t.allow_redelegation,
+        "remaining_uses": t.remaining_uses, "redelegated_trust_id": t.redelegated_trust_id,
         "redelegation_count": t.redelegation_count, "roles": roles,
         "roles_links": links.list(&format!("OS-TRUST/trusts/{}/roles", t.id)),
         "links": links.entity(&format!("OS-TRUST/trusts/{}", t.id)),

@@ -20,6 +20,9 @@ pub struct IdentityConfig {
     /// bcrypt cost for passwords and application credential secrets
     /// (`[identity] password_hash_rounds`).
     pub password_hash_rounds: u32,
+    /// How many times a trust may be redelegated down a chain
+    /// (`[trust] max_redelegation_count`).
+    pub max_redelegation_count: i64,
     /// Password and lockout rules (`[security_compliance]`).
     pub security_compliance: SecurityCompliance,
 }
@@ -33,6 +36,7 @@ impl Default for IdentityConfig {
             allow_rescope_scoped_token: true,
             list_limit: None,
             password_hash_rounds: 12,
+            max_redelegation_count: 3,
             security_compliance: SecurityCompliance::default(),
         }
     }

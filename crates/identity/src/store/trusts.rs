@@ -16,12 +16,16 @@ pub struct TrustRow {
     pub expires_at: Option<i64>,
     pub remaining_uses: Option<i64>,
     pub allow_redelegation: bool,
+    /// How many more times this trust may be redelegated down a chain.
     pub redelegation_count: i64,
+    /// The trust this one was redelegated from.
+    pub redelegated_trust_id: Option<String>,
     pub role_ids: Vec<String>,
     pub extra: Map<String, Value>,
 }
 
-const COLUMNS: &str = "id, trustor_user_id, trustee_user_id, project_id, impersonation, expires_at, remaining_uses, allow_redelegation, redelegation_count, extra";
+const COLUMNS: &str = "id, trustor_user_id, trustee_user_id, project_id, impersonation, expires_at, remaining_uses, allow_redelegation, \
+                       redelegation_count, redelegated_trust_id, extra";
 
 fn trust_from(row: sqlx::any::AnyRow) -> Result<TrustRow> {
     Ok(TrustRow {
@@ -34,6 +38,7 @@ fn trust_from(row: sqlx::any::AnyRow) -> Result<TrustRow> {
         remaining_uses: row.try_get("remaining_uses")?,
         allow_redelegation: row.try_get::<i64, _>("allow_redelegation")? != 0,
         redelegation_count: row.try_get("redelegation_count")?,
+        redelegated_trust_id: row.try_get("redelegated_trust_id")?,
         role_ids: Vec::new(),
         extra: parse_extra(&db::text(&row, "extra")?),
     })
@@ -43,7 +48,7 @@ impl Store {
     /// Inserts a trust with its roles.
     pub async fn create_trust(&self, t: &TrustRow) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        sqlx::query(&self.sql(&format!("INSERT INTO trusts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+        sqlx::query(&self.sql(&format!("INSERT INTO trusts ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
             .bind(&t.id)
             .bind(&t.trustor_user_id)
             .bind(&t.trustee_user_id)
@@ -53,6 +58,7 @@ impl Store {
             .bind(t.remaining_uses)
             .bind(i64::from(t.allow_redelegation))
             .bind(t.redelegation_count)
+            .bind(&t.redelegated_trust_id)
             .bind(extra_text(&t.extra))
             .execute(&mut *tx)
             .await?;
@@ -113,12 +119,28 @@ impl Store {
         Ok(unlimited.unwrap_or(0) > 0)
     }
 
+    /// The ids of the trusts redelegated from trust `id`.
+    pub async fn list_redelegated_trust_ids(&self, id: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(&self.sql("SELECT id FROM trusts WHERE redelegated_trust_id = ? ORDER BY id"))
+            .bind(id)
+            .fetch_all(self.pool())
+            .await?)
+    }
+
     /// Deletes a trust; reports whether it existed.
     pub async fn delete_trust(&self, id: &str) -> Result<bool> {
+        Ok(self.delete_trusts(&[id.to_owned()]).await? > 0)
+    }
+
+    /// Deletes trusts in one transaction; reports how many existed.
+    pub async fn delete_trusts(&self, ids: &[String]) -> Result<u64> {
         let mut tx = self.db.begin_write().await?;
-        sqlx::query(&self.sql("DELETE FROM trust_roles WHERE trust_id = ?")).bind(id).execute(&mut *tx).await?;
-        let done = sqlx::query(&self.sql("DELETE FROM trusts WHERE id = ?")).bind(id).execute(&mut *tx).await?;
+        let mut deleted = 0;
+        for id in ids {
+            sqlx::query(&self.sql("DELETE FROM trust_roles WHERE trust_id = ?")).bind(id).execute(&mut *tx).await?;
+            deleted += sqlx::query(&self.sql("DELETE FROM trusts WHERE id = ?")).bind(id).execute(&mut *tx).await?.rows_affected();
+        }
         tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        Ok(deleted)
     }
 }
