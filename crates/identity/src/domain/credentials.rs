@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use super::error::{duplicate, not_found};
-use super::{Error, Identity, Result};
+use super::{Error, Identity, Result, fernet_keys};
 use crate::store::{CredentialRow, PolicyRow, StoreError};
 
 /// A credential with its blob in clear.
@@ -32,19 +32,22 @@ fn ec2_access(blob: &str) -> Result<String> {
     })
 }
 
-impl Identity {
-    fn seal_blob(&self, blob: &str) -> String {
-        self.credential_keys.read().encrypt(blob.as_bytes())
-    }
+/// Credential keys kept at once: staged, primary and the one before it. A rotation
+/// drops the oldest, which is why it waits until nothing is sealed with it.
+const MAX_CREDENTIAL_KEYS: usize = 3;
 
-    /// The row to store for a credential: its blob sealed.
+impl Identity {
+    /// The row to store for a credential: its blob sealed with the primary credential
+    /// key, and which key that was.
     fn sealed(&self, c: &Credential) -> CredentialRow {
+        let keys = std::sync::Arc::clone(&self.credential_keys.read());
         CredentialRow {
             id: c.id.clone(),
             user_id: c.user_id.clone(),
             project_id: c.project_id.clone(),
             credential_type: c.credential_type.clone(),
-            encrypted_blob: self.seal_blob(&c.blob),
+            encrypted_blob: keys.fernet.encrypt(c.blob.as_bytes()),
+            key_hash: Some(keys.primary_digest()),
             extra: c.extra.clone(),
         }
     }
@@ -52,6 +55,7 @@ impl Identity {
     fn open_blob(&self, row: CredentialRow) -> Result<Credential> {
         let keys = std::sync::Arc::clone(&self.credential_keys.read());
         let bytes = keys
+            .fernet
             .decrypt(&row.encrypted_blob)
             .map_err(|_| Error::Internal(format!("credential {} does not decrypt with any credential key", row.id)))?;
         let blob = String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))?;
@@ -121,6 +125,43 @@ impl Identity {
             return Err(not_found("credential", id));
         }
         Ok(())
+    }
+
+    /// How many credentials are sealed with a key other than the primary credential key.
+    pub async fn credentials_not_on_primary_key(&self) -> Result<usize> {
+        let primary = self.credential_keys.read().primary_digest();
+        Ok(self.store.list_credentials(None).await?.iter().filter(|c| c.key_hash.as_deref() != Some(primary.as_str())).count())
+    }
+
+    /// Reseals every credential not sealed with the primary credential key
+    /// (`manage credential-migrate`); returns how many it rewrote.
+    pub async fn migrate_credentials(&self) -> Result<usize> {
+        let primary = self.credential_keys.read().primary_digest();
+        let mut rewritten = 0;
+        for row in self.store.list_credentials(None).await? {
+            if row.key_hash.as_deref() == Some(primary.as_str()) {
+                continue;
+            }
+            let credential = self.open_blob(row)?;
+            self.store.update_credential(&self.sealed(&credential)).await?;
+            rewritten += 1;
+        }
+        Ok(rewritten)
+    }
+
+    /// Rotates the credential keys (`manage credential-rotate`): the staged key becomes
+    /// primary and the oldest key is dropped. Refused while any credential is sealed
+    /// with a key other than the primary, since the dropped key might be the one it needs.
+    pub async fn rotate_credential_keys(&self) -> Result<()> {
+        let behind = self.credentials_not_on_primary_key().await?;
+        if behind > 0 {
+            return Err(Error::Conflict(format!(
+                "Unable to rotate credential keys: {behind} credential(s) are not encrypted with the primary key. \
+                 Run `ferrostack manage credential-migrate` first."
+            )));
+        }
+        fernet_keys::rotate(&self.credential_key_dir, MAX_CREDENTIAL_KEYS).map_err(|e| Error::Internal(e.to_string()))?;
+        self.reload_keys()
     }
 
     /// Makes an EC2 key pair for a user on a project (OS-EC2).

@@ -77,19 +77,52 @@ pub fn rotate(dir: &Path, max_active: usize) -> Result<(), KeyError> {
     Ok(())
 }
 
+/// A loaded key repository.
+pub struct LoadedKeys {
+    /// Every key: the primary encrypts, all of them decrypt.
+    pub fernet: MultiFernet,
+    /// The key texts, primary first.
+    texts: Vec<String>,
+}
+
+impl LoadedKeys {
+    /// A digest naming the primary key (SHA-256 of its text, in hex), recorded beside
+    /// what it seals so a rotation can tell what still needs an older key.
+    pub fn primary_digest(&self) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.texts[0].as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// A digest of what `repositories` hold, to tell whether a reload changed anything.
+pub fn digest<'a>(repositories: impl IntoIterator<Item = &'a LoadedKeys>) -> [u8; 32] {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for repo in repositories {
+        for text in &repo.texts {
+            hasher.update(text.as_bytes());
+            hasher.update(b"\n");
+        }
+        hasher.update(b"\0");
+    }
+    hasher.finalize().into()
+}
+
 /// Loads every key: the primary encrypts, all of them decrypt.
-pub fn load(dir: &Path) -> Result<MultiFernet, KeyError> {
+pub fn load(dir: &Path) -> Result<LoadedKeys, KeyError> {
     let keys = key_files(dir)?;
     if keys.is_empty() {
         return Err(KeyError::Empty(dir.to_owned()));
     }
     // MultiFernet encrypts with the first key: primary (highest) first, staged (0) last.
     let mut fernets = Vec::with_capacity(keys.len());
+    let mut texts = Vec::with_capacity(keys.len());
     for (_, path) in keys.iter().rev() {
         let text = std::fs::read_to_string(path).map_err(io_err(path))?;
         fernets.push(Fernet::new(text.trim()).ok_or_else(|| KeyError::Invalid(path.clone()))?);
+        texts.push(text.trim().to_owned());
     }
-    Ok(MultiFernet::new(fernets))
+    Ok(LoadedKeys { fernet: MultiFernet::new(fernets), texts })
 }
 
 #[cfg(test)]
@@ -106,15 +139,15 @@ mod tests {
         assert!(setup(dir.path()).unwrap());
         assert!(!setup(dir.path()).unwrap(), "a second setup keeps existing keys");
         assert_eq!(numbers(dir.path()), vec![0, 1]);
-        let token = load(dir.path()).unwrap().encrypt(b"payload");
+        let token = load(dir.path()).unwrap().fernet.encrypt(b"payload");
 
         rotate(dir.path(), 3).unwrap();
         assert_eq!(numbers(dir.path()), vec![0, 1, 2]);
-        assert_eq!(load(dir.path()).unwrap().decrypt(&token).unwrap(), b"payload");
+        assert_eq!(load(dir.path()).unwrap().fernet.decrypt(&token).unwrap(), b"payload");
 
         rotate(dir.path(), 3).unwrap();
         assert_eq!(numbers(dir.path()), vec![0, 2, 3], "key 1 is dropped beyond three keys");
-        assert!(load(dir.path()).unwrap().decrypt(&token).is_err(), "tokens of a dropped key are invalid");
+        assert!(load(dir.path()).unwrap().fernet.decrypt(&token).is_err(), "tokens of a dropped key are invalid");
     }
 
     #[test]

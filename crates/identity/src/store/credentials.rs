@@ -13,6 +13,8 @@ pub struct CredentialRow {
     pub project_id: Option<String>,
     pub credential_type: String,
     pub encrypted_blob: String,
+    /// Digest of the credential key that sealed the blob; `None` when not recorded.
+    pub key_hash: Option<String>,
     pub extra: Map<String, Value>,
 }
 
@@ -32,9 +34,12 @@ fn credential_from(row: sqlx::any::AnyRow) -> Result<CredentialRow> {
         project_id: row.try_get("project_id")?,
         credential_type: row.try_get("type")?,
         encrypted_blob: db::text(&row, "encrypted_blob")?,
+        key_hash: db::opt_text(&row, "key_hash")?,
         extra: parse_extra(&db::text(&row, "extra")?),
     })
 }
+
+const CREDENTIAL_COLUMNS: &str = "id, user_id, project_id, type, encrypted_blob, key_hash, extra";
 
 fn policy_from(row: sqlx::any::AnyRow) -> Result<PolicyRow> {
     Ok(PolicyRow {
@@ -48,12 +53,13 @@ fn policy_from(row: sqlx::any::AnyRow) -> Result<PolicyRow> {
 impl Store {
     /// Inserts a credential.
     pub async fn create_credential(&self, c: &CredentialRow) -> Result<()> {
-        sqlx::query(&self.sql("INSERT INTO credentials (id, user_id, project_id, type, encrypted_blob, extra) VALUES (?, ?, ?, ?, ?, ?)"))
+        sqlx::query(&self.sql(&format!("INSERT INTO credentials ({CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)")))
             .bind(&c.id)
             .bind(&c.user_id)
             .bind(&c.project_id)
             .bind(&c.credential_type)
             .bind(&c.encrypted_blob)
+            .bind(&c.key_hash)
             .bind(extra_text(&c.extra))
             .execute(self.pool())
             .await?;
@@ -62,21 +68,26 @@ impl Store {
 
     /// Rewrites a credential.
     pub async fn update_credential(&self, c: &CredentialRow) -> Result<()> {
-        sqlx::query(&self.sql("UPDATE credentials SET user_id = ?, project_id = ?, type = ?, encrypted_blob = ?, extra = ? WHERE id = ?"))
-            .bind(&c.user_id)
-            .bind(&c.project_id)
-            .bind(&c.credential_type)
-            .bind(&c.encrypted_blob)
-            .bind(extra_text(&c.extra))
-            .bind(&c.id)
-            .execute(self.pool())
-            .await?;
+        sqlx::query(
+            &self.sql(
+                "UPDATE credentials SET user_id = ?, project_id = ?, type = ?, encrypted_blob = ?, key_hash = ?, extra = ? WHERE id = ?",
+            ),
+        )
+        .bind(&c.user_id)
+        .bind(&c.project_id)
+        .bind(&c.credential_type)
+        .bind(&c.encrypted_blob)
+        .bind(&c.key_hash)
+        .bind(extra_text(&c.extra))
+        .bind(&c.id)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 
     /// One credential by id.
     pub async fn get_credential(&self, id: &str) -> Result<Option<CredentialRow>> {
-        sqlx::query(&self.sql("SELECT id, user_id, project_id, type, encrypted_blob, extra FROM credentials WHERE id = ?"))
+        sqlx::query(&self.sql(&format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE id = ?")))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
@@ -88,18 +99,12 @@ impl Store {
     pub async fn list_credentials(&self, user_id: Option<&str>) -> Result<Vec<CredentialRow>> {
         let rows = match user_id {
             Some(u) => {
-                sqlx::query(
-                    &self.sql("SELECT id, user_id, project_id, type, encrypted_blob, extra FROM credentials WHERE user_id = ? ORDER BY id"),
-                )
-                .bind(u)
-                .fetch_all(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query("SELECT id, user_id, project_id, type, encrypted_blob, extra FROM credentials ORDER BY id")
+                sqlx::query(&self.sql(&format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE user_id = ? ORDER BY id")))
+                    .bind(u)
                     .fetch_all(self.pool())
                     .await?
             }
+            None => sqlx::query(&format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials ORDER BY id")).fetch_all(self.pool()).await?,
         };
         rows.into_iter().map(credential_from).collect()
     }
