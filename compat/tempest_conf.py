@@ -32,8 +32,8 @@ IDENTITY_FEATURES = {
     "api_v2": False,
     "api_v2_admin": False,
     "api_v3": True,
-    # Application credential access rules are not implemented.
-    "access_rules": False,
+    # Application credential access rules (/v3/users/{id}/access_rules).
+    "access_rules": True,
     # The [security_compliance] options run.sh writes into ferrostack.toml.
     "security_compliance": True,
     "domain_specific_drivers": False,

@@ -165,3 +165,178 @@ async fn password_age_and_expiry_follow_security_compliance() {
     let reset = c.call(Method::PATCH, &c.v3(&format!("/users/{uid}")), Some(&admin), Some(json!({"user": {"password": "reset-pw"}}))).await;
     assert_eq!(reset.status, StatusCode::OK, "an administrator may reset it at any time");
 }
+
+fn key_count(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_str().is_some_and(|n| n.parse::<u64>().is_ok())).count()
+}
+
+async fn create_credential(c: &TestCloud, admin: &str, user_id: &str, blob: &str) -> String {
+    let body = json!({"credential": {"user_id": user_id, "type": "totp", "blob": blob}});
+    let r = c.call(Method::POST, &c.v3("/credentials"), Some(admin), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["credential"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn credential_blob(c: &TestCloud, admin: &str, id: &str) -> String {
+    let r = c.call(Method::GET, &c.v3(&format!("/credentials/{id}")), Some(admin), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["credential"]["blob"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn credential_key_rotation_waits_for_migration_and_keeps_every_blob_readable() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let identity = &c.cloud.identity;
+    let keys = c.dir.path().join("credential-keys");
+    let me = c.call_with(Method::GET, &c.v3("/auth/tokens"), Some(&admin), None, &[("X-Subject-Token", &admin)]).await;
+    let user_id = me.body["token"]["user"]["id"].as_str().unwrap().to_owned();
+    let first = create_credential(&c, &admin, &user_id, "first-secret").await;
+
+    identity.rotate_credential_keys().await.expect("every credential is on the primary key");
+    assert_eq!(key_count(&keys), 3);
+    assert_eq!(identity.credentials_not_on_primary_key().await.unwrap(), 1, "the first blob is on what is now a secondary key");
+    let refused = identity.rotate_credential_keys().await.unwrap_err();
+    assert!(refused.to_string().contains("credential-migrate"), "{refused}");
+    assert_eq!(key_count(&keys), 3, "a refused rotation changes no key");
+
+    let second = create_credential(&c, &admin, &user_id, "second-secret").await;
+    assert_eq!(identity.migrate_credentials().await.unwrap(), 1, "only the blob on an older key is resealed");
+    assert_eq!(identity.credentials_not_on_primary_key().await.unwrap(), 0);
+    identity.rotate_credential_keys().await.expect("after migration the oldest key can go");
+    identity.rotate_credential_keys().await.unwrap_err();
+    identity.migrate_credentials().await.unwrap();
+    identity.rotate_credential_keys().await.unwrap();
+    assert_eq!(key_count(&keys), 3, "staged, primary and one secondary");
+    assert_eq!(credential_blob(&c, &admin, &first).await, "first-secret", "the key that first sealed this blob is long gone");
+    assert_eq!(credential_blob(&c, &admin, &second).await, "second-secret");
+}
+
+/// A user with the member role on a project of their own, and a token scoped to it.
+async fn member_with_project(c: &TestCloud, name: &str) -> (String, String) {
+    let admin = c.admin_token().await;
+    let uid = make_user(c, &admin, name, "member-pw").await;
+    let project =
+        c.call(Method::POST, &c.v3("/projects"), Some(&admin), Some(json!({"project": {"name": format!("{name}-project")}}))).await;
+    let project = project.body["project"]["id"].as_str().unwrap().to_owned();
+    let member =
+        c.call(Method::GET, &c.v3("/roles?name=member"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
+    let grant = c.call(Method::PUT, &c.v3(&format!("/projects/{project}/users/{uid}/roles/{member}")), Some(&admin), None).await;
+    assert_eq!(grant.status, StatusCode::NO_CONTENT);
+    let (token, _) = c.password_token(name, "member-pw", Some(json!({"project": {"id": project}}))).await.unwrap();
+    (uid, token)
+}
+
+#[tokio::test]
+async fn access_rules_restrict_what_a_credential_token_may_call() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let (uid, token) = member_with_project(&c, "erin").await;
+    let creds = c.v3(&format!("/users/{uid}/application_credentials"));
+    let compute_rule = json!({"path": "/v2.1/servers/*/ips", "method": "GET", "service": "compute"});
+    let projects_rule = json!({"path": "/v3/auth/projects", "method": "GET", "service": "identity"});
+    let body = |name: &str, rules: Value| json!({"application_credential": {"name": name, "access_rules": rules}});
+
+    for bad in [
+        json!([{"path": "v3/no-leading-slash", "method": "GET", "service": "identity"}]),
+        json!([{"path": "/v3/users", "method": "FETCH", "service": "identity"}]),
+        json!([{"path": "/v3/users", "method": "GET", "service": "identity", "color": "red"}]),
+        json!([{"path": "/v3/users", "method": "GET"}]),
+    ] {
+        let r = c.call(Method::POST, &creds, Some(&token), Some(body("bad", bad.clone()))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+    }
+    let unknown = c.call(Method::POST, &creds, Some(&token), Some(body("unknown", json!([{"id": "0123abcd"}])))).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+
+    let made = c.call(Method::POST, &creds, Some(&token), Some(body("ci", json!([compute_rule, projects_rule])))).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let cred = made.body["application_credential"].clone();
+    let mut echoed = cred["access_rules"][0].clone();
+    let compute_rule_id = echoed.as_object_mut().unwrap().remove("id").unwrap();
+    assert_eq!(echoed, compute_rule, "the rule comes back exactly as asked, with its id");
+    let plain = c.call(Method::POST, &creds, Some(&token), Some(json!({"application_credential": {"name": "plain"}}))).await;
+    assert!(plain.body["application_credential"].get("access_rules").is_none(), "no rules, no key, as Keystone");
+
+    let same = c.call(Method::POST, &creds, Some(&token), Some(body("same", json!([compute_rule])))).await;
+    assert_eq!(same.body["application_credential"]["access_rules"][0]["id"], compute_rule_id, "identical rules are one rule");
+    let by_id = c.call(Method::POST, &creds, Some(&token), Some(body("by-id", json!([{"id": compute_rule_id}])))).await;
+    assert_eq!(by_id.status, StatusCode::CREATED, "{}", by_id.body);
+    assert_eq!(by_id.body["application_credential"]["access_rules"][0]["path"], "/v2.1/servers/*/ips");
+
+    let auth = json!({"auth": {"identity": {"methods": ["application_credential"],
+        "application_credential": {"id": cred["id"], "secret": cred["secret"]}}}});
+    let issued = c.call(Method::POST, &c.v3("/auth/tokens"), None, Some(auth)).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.body);
+    assert_eq!(issued.body["token"]["application_credential"]["access_rules"].as_array().unwrap().len(), 2);
+    let restricted = issued.headers["x-subject-token"].to_str().unwrap().to_owned();
+
+    let allowed = c.call(Method::GET, &c.v3("/auth/projects"), Some(&restricted), None).await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+    let denied = c.call(Method::GET, &c.v3(&format!("/users/{uid}")), Some(&restricted), None).await;
+    assert_eq!(denied.status, StatusCode::UNAUTHORIZED, "outside the rules: {}", denied.body);
+    assert!(denied.headers.contains_key("www-authenticate"));
+    let other_method = c.call(Method::HEAD, &c.v3("/auth/projects"), Some(&restricted), None).await;
+    assert_eq!(other_method.status, StatusCode::UNAUTHORIZED, "a rule names one method");
+
+    let validate = |caller: String, headers: Vec<(&'static str, String)>| {
+        let (c, restricted) = (&c, restricted.clone());
+        async move {
+            let mut all: Vec<(&str, &str)> = vec![("X-Subject-Token", &restricted)];
+            all.extend(headers.iter().map(|(k, v)| (*k, v.as_str())));
+            c.call_with(Method::GET, &c.v3("/auth/tokens"), Some(&caller), None, &all).await.status
+        }
+    };
+    assert_eq!(validate(admin.clone(), vec![]).await, StatusCode::NOT_FOUND, "a validator that does not enforce rules gets no such token");
+    assert_eq!(validate(admin.clone(), vec![("OpenStack-Identity-Access-Rules", "0.9".into())]).await, StatusCode::NOT_FOUND);
+    assert_eq!(validate(admin.clone(), vec![("OpenStack-Identity-Access-Rules", "1".into())]).await, StatusCode::OK);
+    assert_eq!(
+        validate(restricted.clone(), vec![("OpenStack-Identity-Access-Rules", "1.0".into())]).await,
+        StatusCode::OK,
+        "validating tokens is always allowed"
+    );
+
+    // A service acting for the user, proven by a valid X-Service-Token with the service role, is not held to the rules.
+    let service_project = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let service_role =
+        c.call(Method::GET, &c.v3("/roles?name=service"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
+    let svc_uid = make_user(&c, &admin, "svc", "svc-pw").await;
+    c.call(Method::PUT, &c.v3(&format!("/projects/{service_project}/users/{svc_uid}/roles/{service_role}")), Some(&admin), None).await;
+    let (svc_token, _) = c.password_token("svc", "svc-pw", Some(json!({"project": {"id": service_project}}))).await.unwrap();
+    let as_service =
+        c.call_with(Method::GET, &c.v3(&format!("/users/{uid}")), Some(&restricted), None, &[("X-Service-Token", &svc_token)]).await;
+    assert_eq!(as_service.status, StatusCode::OK, "{}", as_service.body);
+    let fake_service =
+        c.call_with(Method::GET, &c.v3(&format!("/users/{uid}")), Some(&restricted), None, &[("X-Service-Token", &admin)]).await;
+    assert_eq!(fake_service.status, StatusCode::UNAUTHORIZED, "a token without the service role is no service token");
+
+    // The rules outlive their credentials until deleted, and a rule in use stays.
+    let rules_url = c.v3(&format!("/users/{uid}/access_rules"));
+    let listed = c.call(Method::GET, &rules_url, Some(&token), None).await;
+    assert_eq!(listed.body["access_rules"].as_array().unwrap().len(), 2, "{}", listed.body);
+    let filtered = c.call(Method::GET, &format!("{rules_url}?service=compute"), Some(&token), None).await;
+    assert_eq!(filtered.body["access_rules"].as_array().unwrap().len(), 1);
+    let rule_url = format!("{rules_url}/{}", compute_rule_id.as_str().unwrap());
+    let shown = c.call(Method::GET, &rule_url, Some(&token), None).await;
+    assert_eq!(shown.body["access_rule"]["method"], "GET");
+    let in_use = c.call(Method::DELETE, &rule_url, Some(&token), None).await;
+    assert_eq!(in_use.status, StatusCode::FORBIDDEN);
+    assert_eq!(in_use.body["error"]["message"], "May not delete access rule in use");
+    for name in ["ci", "same", "by-id"] {
+        let id = c.call(Method::GET, &format!("{creds}?name={name}"), Some(&token), None).await.body["application_credentials"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(c.call(Method::DELETE, &format!("{creds}/{id}"), Some(&token), None).await.status, StatusCode::NO_CONTENT);
+    }
+    assert_eq!(c.call(Method::GET, &rule_url, Some(&token), None).await.status, StatusCode::OK, "the rule outlives its credentials");
+    assert_eq!(c.call(Method::DELETE, &rule_url, Some(&token), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.call(Method::GET, &rule_url, Some(&token), None).await.status, StatusCode::NOT_FOUND);
+
+    let (_, other_token) = member_with_project(&c, "frank").await;
+    let foreign = c.call(Method::GET, &rules_url, Some(&other_token), None).await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN, "another user's rules are theirs");
+}

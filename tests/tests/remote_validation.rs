@@ -116,3 +116,70 @@ async fn an_unreachable_identity_is_a_503_not_a_401() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], 503);
 }
+
+/// Serves a compute-like API behind the validator, naming its service type; returns its base URL.
+async fn compute_like_service(validator: Validator) -> String {
+    let ok = || async { "ok" };
+    let app = Router::new()
+        .route("/v2.1/servers/{id}/ips", get(move |_: Authenticated| ok()))
+        .route("/v2.1/servers/{id}", get(move |_: Authenticated| ok()))
+        .layer(axum::Extension(http_api::ServiceType("compute")))
+        .with_state(validator);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn remote_roles_hold_credential_tokens_to_their_access_rules() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let nova =
+        c.call(Method::POST, &c.v3("/users"), Some(&admin), Some(json!({"user": {"name": "nova", "password": "nova-service-pw"}}))).await;
+    let nova_id = nova.body["user"]["id"].as_str().unwrap().to_owned();
+    let service_project = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let service_role =
+        c.call(Method::GET, &c.v3("/roles?name=service"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
+    c.call(Method::PUT, &c.v3(&format!("/projects/{service_project}/users/{nova_id}/roles/{service_role}")), Some(&admin), None).await;
+
+    let (user_token, body) = c
+        .password_token("admin", system_tests::ADMIN_PASSWORD, Some(json!({"project": {"name": "demo", "domain": {"id": "default"}}})))
+        .await
+        .unwrap();
+    let uid = body["token"]["user"]["id"].as_str().unwrap().to_owned();
+    let rule = json!({"path": "/v2.1/servers/*/ips", "method": "GET", "service": "compute"});
+    let made = c
+        .call(
+            Method::POST,
+            &c.v3(&format!("/users/{uid}/application_credentials")),
+            Some(&user_token),
+            Some(json!({"application_credential": {"name": "ips-only", "access_rules": [rule]}})),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let cred = &made.body["application_credential"];
+    let auth = json!({"auth": {"identity": {"methods": ["application_credential"], "application_credential": {"id": cred["id"], "secret": cred["secret"]}}}});
+    let issued = c.call(Method::POST, &c.v3("/auth/tokens"), None, Some(auth)).await;
+    let restricted = issued.headers["x-subject-token"].to_str().unwrap().to_owned();
+
+    let identity_url = format!("{}/identity", c.cloud.base_url);
+    let remote =
+        Arc::new(RemoteValidator::new(&identity_url, credentials(), NonZeroUsize::new(8).unwrap(), Duration::from_secs(60)).unwrap());
+    let compute = compute_like_service(remote.clone()).await;
+    let get = |path: &'static str, token: String| {
+        let (c, url) = (&c, format!("{compute}{path}"));
+        async move { c.call(Method::GET, &url, Some(&token), None).await.status }
+    };
+    assert_eq!(get("/v2.1/servers/abc/ips", restricted.clone()).await, StatusCode::OK, "the rule allows it");
+    assert_eq!(get("/v2.1/servers/abc", restricted.clone()).await, StatusCode::UNAUTHORIZED, "no rule allows it");
+    assert_eq!(get("/v2.1/servers/abc", user_token.clone()).await, StatusCode::OK, "unrestricted tokens are not held to rules");
+
+    // A service without a service type cannot judge rules, so it refuses restricted tokens.
+    let whoami = protected_service(remote).await;
+    let status = c.call(Method::GET, &format!("{whoami}/whoami"), Some(&restricted), None).await.status;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

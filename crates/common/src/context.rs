@@ -33,6 +33,9 @@ pub struct RequestContext {
     pub audit_ids: Vec<String>,
     /// The application credential the token was made from, if any.
     pub application_credential_id: Option<String>,
+    /// The calls that application credential is restricted to; `None` when it has no
+    /// access rules.
+    pub access_rules: Option<Vec<crate::access_rules::AccessRule>>,
     /// The trust the token acts under, if any.
     pub trust_id: Option<String>,
     /// Roles of the `X-Service-Token` sent along, when a service calls on a user's

@@ -80,8 +80,13 @@ where
         let mut ctx = validator.validate(token, &request_id).await.map_err(reject)?;
         // A service acting for a user sends its own token along; an invalid one is
         // refused, as keystonemiddleware refuses it.
-        if let Some(service) = parts.headers.get("x-service-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty()) {
+        let service = parts.headers.get("x-service-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty());
+        if let Some(service) = service {
             ctx.service_roles = validator.validate(service, &request_id).await.map_err(reject)?.roles;
+        }
+        if !crate::access_rules::allows(&ctx, parts, service.is_some()) {
+            tracing::info!(user_id = %ctx.user_id, method = %parts.method, path = %parts.uri.path(), "refused by the token's access rules");
+            return Err(reject(AuthFailure::Unauthorized));
         }
         tracing::debug!(user_id = %ctx.user_id, "authenticated");
         Ok(Authenticated(ctx))

@@ -1,13 +1,15 @@
 //! Axum plumbing every Ferrostack API shares: request ids, the error body Keystone and
-//! keystonemiddleware return, token validation into a [`common::RequestContext`], and
-//! strict JSON bodies.
+//! keystonemiddleware return, token validation into a [`common::RequestContext`],
+//! application credential access rules, and strict JSON bodies.
 
+pub mod access_rules;
 pub mod auth;
 pub mod error;
 pub mod json;
 pub mod remote;
 pub mod request_id;
 
+pub use access_rules::ServiceType;
 pub use auth::{AuthFailure, Authenticated, TokenValidator, Validator};
 pub use error::keystone_error;
 pub use remote::{RemoteValidator, ServiceCredentials};

@@ -112,6 +112,8 @@ impl RemoteValidator {
                 .header("x-auth-token", service)
                 .header("x-subject-token", token)
                 .header("x-openstack-request-id", request_id)
+                // We enforce access rules; identity refuses such tokens to clients that do not.
+                .header("openstack-identity-access-rules", "1")
                 .send()
                 .await
                 .map_err(|e| AuthFailure::Unavailable(format!("validating a token at {}: {e}", self.identity_url)))?;
@@ -162,6 +164,10 @@ pub fn context_from_token(body: &Value, request_id: &str) -> Option<RequestConte
         roles: strings(&t["roles"], "name"),
         audit_ids: strings(&t["audit_ids"], ""),
         application_credential_id: t["application_credential"]["id"].as_str().map(str::to_owned),
+        access_rules: match t["application_credential"].get("access_rules") {
+            Some(rules) => Some(serde_json::from_value(rules.clone()).ok()?),
+            None => None,
+        },
         trust_id: t["OS-TRUST:trust"]["id"].as_str().map(str::to_owned),
         service_roles: Vec::new(),
     })

@@ -1,6 +1,7 @@
 //! Identity's wire format: request schemas and parsing, and response bodies exactly as
 //! Keystone writes them. One file per resource.
 
+pub mod access_rules;
 pub mod application_credentials;
 pub mod auth;
 pub mod catalog;

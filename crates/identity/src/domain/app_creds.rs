@@ -7,7 +7,7 @@ use common::time::now_micros;
 use super::error::{duplicate, not_found};
 use super::tokens::TokenData;
 use super::{Error, Identity, Result, TokenScope};
-use crate::store::{AppCredRow, StoreError};
+use crate::store::{AccessRuleDeletion, AccessRuleRow, AppCredRow, StoreError};
 
 /// What a user asks for when creating an application credential.
 #[derive(Debug, Clone)]
@@ -19,6 +19,18 @@ pub struct NewAppCred {
     pub unrestricted: bool,
     /// Roles by id or by name; empty means every role the token carries.
     pub roles: Vec<(Option<String>, Option<String>)>,
+    /// The calls the credential's tokens may make; empty means no restriction.
+    pub access_rules: Vec<NewAccessRule>,
+}
+
+/// An access rule as a create request names it: an existing rule by id, or a rule by
+/// what it allows (reused when the user already has the same one).
+#[derive(Debug, Clone, Default)]
+pub struct NewAccessRule {
+    pub id: Option<String>,
+    pub service: Option<String>,
+    pub path: Option<String>,
+    pub method: Option<String>,
 }
 
 impl Identity {
@@ -28,6 +40,7 @@ impl Identity {
         if token.user.id != user_id {
             return Err(Error::Forbidden("identity:create_application_credential".into()));
         }
+        refuse_delegated(token)?;
         if token.app_cred.as_ref().is_some_and(|c| !c.unrestricted) {
             return Err(Error::ForbiddenAction(
                 "Using method 'application_credential' is not allowed for managing additional application credentials.".into(),
@@ -56,6 +69,7 @@ impl Identity {
             }
             ids
         };
+        let access_rules = self.resolve_access_rules(user_id, &req.access_rules).await?;
         let secret = req.secret.unwrap_or_else(|| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 64]>()));
         let row = AppCredRow {
             id: common::ids::hex_id(),
@@ -68,12 +82,74 @@ impl Identity {
             unrestricted: req.unrestricted,
             created_at: now_micros(),
             role_ids,
+            access_rules,
         };
         match self.store.create_app_cred(&row).await {
             Err(StoreError::Duplicate) => Err(duplicate("application_credential", format_args!("name {}", row.name))),
             other => other.map_err(Error::from),
         }?;
         Ok((row, secret))
+    }
+
+    /// The rules a new credential names: existing rules of the user by id, else the
+    /// user's identical rule, else a new rule.
+    async fn resolve_access_rules(&self, user_id: &str, asked: &[NewAccessRule]) -> Result<Vec<AccessRuleRow>> {
+        let mut rules: Vec<AccessRuleRow> = Vec::with_capacity(asked.len());
+        for a in asked {
+            let existing = match &a.id {
+                Some(id) => self.store.get_access_rule(id).await?,
+                None => None,
+            };
+            let rule = match (existing, &a.service, &a.path, &a.method) {
+                (Some(rule), ..) if rule.user_id == user_id => rule,
+                (Some(rule), ..) => return Err(not_found("access rule", &rule.id)),
+                (None, Some(service), Some(path), Some(method)) => match self.store.find_access_rule(user_id, service, path, method).await?
+                {
+                    Some(rule) => rule,
+                    None => AccessRuleRow {
+                        id: a.id.clone().unwrap_or_else(common::ids::hex_id),
+                        user_id: user_id.to_owned(),
+                        service: service.clone(),
+                        path: path.clone(),
+                        method: method.clone(),
+                    },
+                },
+                (None, ..) => match &a.id {
+                    Some(id) => return Err(not_found("access rule", id)),
+                    None => {
+                        return Err(Error::Validation(
+                            "Invalid input for field 'access_rules': a new access rule needs service, path and method.".into(),
+                        ));
+                    }
+                },
+            };
+            if !rules.iter().any(|r| r.id == rule.id) {
+                rules.push(rule);
+            }
+        }
+        Ok(rules)
+    }
+
+    /// A user's access rules, used or not.
+    pub async fn list_access_rules(&self, user_id: &str) -> Result<Vec<AccessRuleRow>> {
+        self.get_user(user_id).await?;
+        Ok(self.store.list_access_rules(user_id).await?)
+    }
+
+    /// An access rule of `user_id`, or 404.
+    pub async fn get_access_rule(&self, user_id: &str, id: &str) -> Result<AccessRuleRow> {
+        self.store.get_access_rule(id).await?.filter(|r| r.user_id == user_id).ok_or_else(|| not_found("access rule", id))
+    }
+
+    /// Deletes an access rule no application credential names any more.
+    pub async fn delete_access_rule(&self, token: &TokenData, user_id: &str, id: &str) -> Result<()> {
+        refuse_delegated(token)?;
+        self.get_access_rule(user_id, id).await?;
+        match self.store.delete_access_rule(id).await? {
+            AccessRuleDeletion::Deleted => Ok(()),
+            AccessRuleDeletion::InUse => Err(Error::ForbiddenAction("May not delete access rule in use".into())),
+            AccessRuleDeletion::Missing => Err(not_found("access rule", id)),
+        }
     }
 
     /// An application credential of `user_id`, or 404.
@@ -87,11 +163,27 @@ impl Identity {
         Ok(self.store.list_app_creds(user_id).await?)
     }
 
-    /// Deletes an application credential; tokens made from it stop working.
-    pub async fn delete_app_cred(&self, user_id: &str, id: &str) -> Result<()> {
+    /// Deletes an application credential; tokens made from it stop working. Its access
+    /// rules stay, for other credentials to name, until deleted themselves.
+    pub async fn delete_app_cred(&self, token: &TokenData, user_id: &str, id: &str) -> Result<()> {
+        refuse_delegated(token)?;
+        if token.app_cred.as_ref().is_some_and(|c| !c.unrestricted) {
+            return Err(Error::ForbiddenAction(
+                "Using method 'application_credential' is not allowed for managing additional application credentials.".into(),
+            ));
+        }
         self.get_app_cred(user_id, id).await?;
         self.store.delete_app_cred(id).await?;
         self.changed();
         Ok(())
     }
+}
+
+/// Refuses a token issued through a trust: what was delegated cannot mint credentials
+/// of its own.
+fn refuse_delegated(token: &TokenData) -> Result<()> {
+    if token.trust.is_some() {
+        return Err(Error::ForbiddenAction("Cannot manage application credentials with a token issued via delegation.".into()));
+    }
+    Ok(())
 }

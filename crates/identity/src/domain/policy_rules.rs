@@ -188,6 +188,10 @@ pub fn defaults() -> Vec<(&'static str, String)> {
         ("identity:list_application_credentials", format!("{admin_or_reader} or rule:owner")),
         ("identity:create_application_credential", "rule:owner".into()),
         ("identity:delete_application_credential", "rule:admin_required or rule:owner".into()),
+        // Access rules of application credentials.
+        ("identity:get_access_rule", format!("{admin_or_reader} or user_id:%(target.user.id)s")),
+        ("identity:list_access_rules", format!("{admin_or_reader} or user_id:%(target.user.id)s")),
+        ("identity:delete_access_rule", "rule:admin_required or user_id:%(target.user.id)s".into()),
     ];
     rules.shrink_to_fit();
     rules

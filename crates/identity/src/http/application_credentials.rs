@@ -38,7 +38,7 @@ async fn show(State(s): State<AppState>, caller: Caller, Path((user, id)): Path<
 
 async fn delete(State(s): State<AppState>, caller: Caller, Path((user, id)): Path<(String, String)>) -> Result<StatusCode> {
     s.enforce(&caller.ctx, "identity:delete_application_credential", json!({"user_id": user}))?;
-    s.identity.delete_app_cred(&user, &id).await?;
+    s.identity.delete_app_cred(&caller.token, &user, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

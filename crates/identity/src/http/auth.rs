@@ -34,8 +34,20 @@ impl FromRequestParts<AppState> for Caller {
         let token = parts.headers.get("x-auth-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty());
         let token = token.ok_or_else(|| Error::Unauthorized("no X-Auth-Token".into()))?;
         let token = state.identity.validate_token(token, false).await?;
-        Ok(Caller { ctx: token.context(&request_id), token })
+        let ctx = token.context(&request_id);
+        if ctx.access_rules.is_some() && !http_api::access_rules::allows(&ctx, parts, service_token_valid(state, parts).await) {
+            return Err(Error::Unauthorized(format!("{} {} is outside the token's access rules", parts.method, parts.uri.path())));
+        }
+        Ok(Caller { ctx, token })
     }
+}
+
+/// Whether the request carries a valid `X-Service-Token` with the service role.
+async fn service_token_valid(state: &AppState, parts: &Parts) -> bool {
+    let Some(token) = parts.headers.get("x-service-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    state.identity.validate_token(token, false).await.is_ok_and(|t| t.roles.iter().any(|r| r.name == "service"))
 }
 
 fn with_subject(mut res: Response, token: &str) -> Response {
@@ -53,6 +65,15 @@ async fn issue(State(s): State<AppState>, query: Query, body: Bytes) -> Result<R
     Ok(with_subject((StatusCode::CREATED, Json(body)).into_response(), &token))
 }
 
+/// Whether the caller sent `OpenStack-Identity-Access-Rules` at version 1.0 or later.
+fn enforces_access_rules(headers: &HeaderMap) -> bool {
+    headers
+        .get("openstack-identity-access-rules")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .is_some_and(|version| version >= 1.0)
+}
+
 /// Validates the subject token for `rule`; an invalid subject is a 404, as in Keystone.
 async fn subject(s: &AppState, caller: &Caller, headers: &HeaderMap, query: &Query, rule: &str) -> Result<(String, Arc<TokenData>)> {
     let subject = headers
@@ -62,6 +83,12 @@ async fn subject(s: &AppState, caller: &Caller, headers: &HeaderMap, query: &Que
         .to_owned();
     let allow_expired = query.get("allow_expired").is_some_and(|v| crate::api::query_bool(v));
     let data = match s.identity.validate_token(&subject, allow_expired).await {
+        // A client that does not say it enforces access rules must not learn of a
+        // token restricted by them, or it would let the token do anything.
+        Ok(data) if data.access_rules().is_some() && !enforces_access_rules(headers) => {
+            tracing::warn!("a token with access rules was validated by a client that does not enforce them; refused");
+            return Err(Error::NotFound { kind: "token", id: "(subject token)".into() });
+        }
         Ok(data) => data,
         Err(Error::Unauthorized(why)) => {
             tracing::info!(%why, "subject token refused");

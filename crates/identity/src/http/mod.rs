@@ -1,6 +1,7 @@
 //! Identity's handlers: parse, check policy, call the domain, render. One file per
 //! resource; this module holds the router and what every handler shares.
 
+mod access_rules;
 mod application_credentials;
 mod auth;
 mod catalog;
@@ -170,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .merge(role_assignments::routes())
         .merge(catalog::routes())
         .merge(application_credentials::routes())
+        .merge(access_rules::routes())
         .merge(credentials::routes())
         .merge(trusts::routes())
         .merge(limits::routes())
@@ -180,5 +182,6 @@ pub fn router(state: AppState) -> Router {
             http_api::keystone_error(StatusCode::METHOD_NOT_ALLOWED, "The method you requested is not allowed for the requested URL.")
         })
         .layer(axum::middleware::map_response_with_state(state.clone(), www_authenticate))
+        .layer(axum::Extension(http_api::ServiceType("identity")))
         .with_state(state)
 }

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{AccessRuleRow, Result, Store};
 
 /// An application credential; the secret itself is never stored, only its hash.
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ pub struct AppCredRow {
     pub unrestricted: bool,
     pub created_at: i64,
     pub role_ids: Vec<String>,
+    /// The calls its tokens may make; empty when it is not restricted by rules.
+    pub access_rules: Vec<AccessRuleRow>,
 }
 
 const COLUMNS: &str = "id, name, user_id, project_id, secret_hash, description, expires_at, unrestricted, created_at";
@@ -33,11 +35,13 @@ fn app_cred_from(row: sqlx::any::AnyRow) -> Result<AppCredRow> {
         unrestricted: row.try_get::<i64, _>("unrestricted")? != 0,
         created_at: row.try_get("created_at")?,
         role_ids: Vec::new(),
+        access_rules: Vec::new(),
     })
 }
 
 impl Store {
-    /// Inserts an application credential with its roles.
+    /// Inserts an application credential with its roles and access rules, creating
+    /// the rules it names that do not exist yet.
     pub async fn create_app_cred(&self, a: &AppCredRow) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql(
@@ -61,6 +65,27 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        for rule in &a.access_rules {
+            let exists: Option<String> =
+                sqlx::query_scalar(&self.sql("SELECT id FROM access_rules WHERE id = ?")).bind(&rule.id).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                sqlx::query(&self.sql("INSERT INTO access_rules (id, user_id, service, path, method) VALUES (?, ?, ?, ?, ?)"))
+                    .bind(&rule.id)
+                    .bind(&rule.user_id)
+                    .bind(&rule.service)
+                    .bind(&rule.path)
+                    .bind(&rule.method)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query(
+                &self.sql("INSERT INTO application_credential_access_rules (application_credential_id, access_rule_id) VALUES (?, ?)"),
+            )
+            .bind(&a.id)
+            .bind(&rule.id)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -70,6 +95,7 @@ impl Store {
             .bind(&a.id)
             .fetch_all(self.pool())
             .await?;
+        a.access_rules = self.app_cred_access_rules(&a.id).await?;
         Ok(a)
     }
 
@@ -106,6 +132,10 @@ impl Store {
     pub async fn delete_app_cred(&self, id: &str) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("DELETE FROM application_credential_roles WHERE application_credential_id = ?"))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(&self.sql("DELETE FROM application_credential_access_rules WHERE application_credential_id = ?"))
             .bind(id)
             .execute(&mut *tx)
             .await?;

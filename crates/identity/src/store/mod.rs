@@ -1,6 +1,7 @@
 //! Identity's tables and queries. Nothing here knows HTTP or policy; callers get plain
 //! rows back and [`StoreError`] on failure.
 
+mod access_rules;
 mod app_creds;
 mod assignments;
 mod catalog;
@@ -14,6 +15,7 @@ mod roles;
 mod trusts;
 mod users;
 
+pub use access_rules::{AccessRuleDeletion, AccessRuleRow};
 pub use app_creds::AppCredRow;
 pub use assignments::{ActorType, AssignmentFilter, AssignmentRow, TargetType};
 pub use catalog::{EndpointRow, RegionRow, ServiceRow};

@@ -187,14 +187,33 @@ async fn catalog_app_creds_and_revocations() {
             unrestricted: true,
             created_at: 1,
             role_ids: vec!["r1".into(), "r2".into()],
+            access_rules: vec![AccessRuleRow {
+                id: "rule1".into(),
+                user_id: "u1".into(),
+                service: "compute".into(),
+                path: "/v2.1/servers/*/ips".into(),
+                method: "GET".into(),
+            }],
         };
         s.create_app_cred(&cred).await.unwrap();
         let back = s.get_app_cred_by_name("u1", "ci").await.unwrap().unwrap();
         assert!(back.unrestricted && back.role_ids.len() == 2, "{backend}");
+        assert_eq!(back.access_rules, cred.access_rules, "{backend}");
         assert!(
             matches!(s.create_app_cred(&AppCredRow { id: "a2".into(), ..cred.clone() }).await, Err(StoreError::Duplicate)),
             "{backend}"
         );
+        s.create_app_cred(&AppCredRow { id: "a3".into(), name: "ci-too".into(), ..cred.clone() }).await.unwrap();
+        assert_eq!(s.list_access_rules("u1").await.unwrap().len(), 1, "{backend}: the rule is shared, not copied");
+        assert_eq!(s.find_access_rule("u1", "compute", "/v2.1/servers/*/ips", "GET").await.unwrap().unwrap().id, "rule1", "{backend}");
+        assert_eq!(s.delete_access_rule("rule1").await.unwrap(), AccessRuleDeletion::InUse, "{backend}");
+        s.delete_app_cred("a3").await.unwrap();
+        assert_eq!(s.delete_access_rule("rule1").await.unwrap(), AccessRuleDeletion::InUse, "{backend}: a1 still names it");
+        s.delete_app_cred("a1").await.unwrap();
+        assert_eq!(s.get_access_rule("rule1").await.unwrap().unwrap().user_id, "u1", "{backend}: rules outlive credentials");
+        assert_eq!(s.delete_access_rule("rule1").await.unwrap(), AccessRuleDeletion::Deleted, "{backend}");
+        assert_eq!(s.delete_access_rule("rule1").await.unwrap(), AccessRuleDeletion::Missing, "{backend}");
+        s.create_app_cred(&cred).await.unwrap();
 
         for at in [10, 20, 30] {
             s.create_revocation(&RevocationRow { user_id: Some("u1".into()), issued_before: at, revoked_at: at, ..Default::default() })
@@ -221,11 +240,16 @@ async fn trusts_spend_uses_atomically_and_blobs_round_trip() {
             remaining_uses: uses,
             allow_redelegation: false,
             redelegation_count: 0,
+            redelegated_trust_id: None,
             role_ids: vec!["r1".into()],
             extra: Map::new(),
         };
         s.create_trust(&trust("limited", Some(2))).await.unwrap();
         s.create_trust(&trust("unlimited", None)).await.unwrap();
+        s.create_trust(&TrustRow { redelegated_trust_id: Some("unlimited".into()), ..trust("child", None) }).await.unwrap();
+        assert_eq!(s.list_redelegated_trust_ids("unlimited").await.unwrap(), vec!["child"], "{backend}");
+        assert_eq!(s.get_trust("child").await.unwrap().unwrap().redelegated_trust_id.as_deref(), Some("unlimited"), "{backend}");
+        assert_eq!(s.delete_trusts(&["child".into(), "missing".into()]).await.unwrap(), 1, "{backend}");
         let spent: Vec<bool> = spend_concurrently(&s, "limited", 3).await;
         assert_eq!(spent.iter().filter(|ok| **ok).count(), 2, "{backend}: two uses, three attempts");
         assert_eq!(s.get_trust("limited").await.unwrap().unwrap().remaining_uses, Some(0), "{backend}");
@@ -241,10 +265,13 @@ async fn trusts_spend_uses_atomically_and_blobs_round_trip() {
             project_id: None,
             credential_type: "cert".into(),
             encrypted_blob: "sealed".into(),
+            key_hash: Some("k1".into()),
             extra: Map::new(),
         };
         s.create_credential(&cred).await.unwrap();
         assert_eq!(s.list_credentials(Some("u1")).await.unwrap()[0].encrypted_blob, "sealed", "{backend}");
+        s.update_credential(&CredentialRow { key_hash: Some("k2".into()), ..cred.clone() }).await.unwrap();
+        assert_eq!(s.get_credential("c1").await.unwrap().unwrap().key_hash.as_deref(), Some("k2"), "{backend}");
         assert!(s.list_credentials(Some("u2")).await.unwrap().is_empty(), "{backend}");
         let policy = PolicyRow { id: "p1".into(), policy_type: "application/json".into(), blob: "{}".into(), extra: Map::new() };
         s.create_policy(&policy).await.unwrap_or_else(|e| panic!("{backend}: {e}"));

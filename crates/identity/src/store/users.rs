@@ -177,6 +177,8 @@ impl Store {
             "DELETE FROM group_members WHERE user_id = ?",
             "DELETE FROM assignments WHERE actor_type = 'user' AND actor_id = ?",
             "DELETE FROM application_credential_roles WHERE application_credential_id IN (SELECT id FROM application_credentials WHERE user_id = ?)",
+            "DELETE FROM application_credential_access_rules WHERE application_credential_id IN (SELECT id FROM application_credentials WHERE user_id = ?)",
+            "DELETE FROM access_rules WHERE user_id = ?",
             "DELETE FROM application_credentials WHERE user_id = ?",
             "DELETE FROM credentials WHERE user_id = ?",
             "DELETE FROM trust_roles WHERE trust_id IN (SELECT id FROM trusts WHERE trustor_user_id = ? OR trustee_user_id = ?)",
