@@ -69,11 +69,21 @@ enum Task {
     FernetSetup,
     /// Rotate the Fernet keys: the staged key becomes primary.
     FernetRotate,
+    /// Create the credential key repository (keys that encrypt credential blobs) if it
+    /// does not exist.
+    CredentialSetup,
+    /// Rotate the credential keys; refused until every credential is encrypted with the
+    /// primary key (run `credential-migrate` after each rotation).
+    CredentialRotate,
+    /// Re-encrypt every credential not encrypted with the primary credential key.
+    CredentialMigrate,
 }
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FERROSTACK_LOG").unwrap_or_else(|_| "info,sqlx=warn".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    // Colour only for a person at a terminal: log files and journals get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
 }
 
 async fn up(common: Common, listen: SocketAddr, public_host: Option<String>, admin_password: Option<String>) -> anyhow::Result<()> {
@@ -99,6 +109,7 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
     let config = Config::load(common.config.as_deref(), &common.data_dir)?;
     std::fs::create_dir_all(&common.data_dir)?;
     let keys = common.data_dir.join("fernet-keys");
+    let credential_keys = common.data_dir.join("credential-keys");
     match task {
         Task::FernetSetup => {
             let created = fernet_keys::setup(&keys)?;
@@ -107,6 +118,20 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
         Task::FernetRotate => {
             fernet_keys::rotate(&keys, config.identity.max_active_keys)?;
             println!("rotated keys in {}; running servers pick them up within a minute", keys.display());
+        }
+        Task::CredentialSetup => {
+            let created = fernet_keys::setup(&credential_keys)?;
+            println!("{} {}", if created { "created" } else { "kept existing keys in" }, credential_keys.display());
+        }
+        Task::CredentialRotate => {
+            let identity = open_identity(&common.data_dir, &config, "http://127.0.0.1:8080/identity").await?;
+            identity.rotate_credential_keys().await?;
+            println!("rotated keys in {}; run `ferrostack manage credential-migrate` next", credential_keys.display());
+        }
+        Task::CredentialMigrate => {
+            let identity = open_identity(&common.data_dir, &config, "http://127.0.0.1:8080/identity").await?;
+            let rewritten = identity.migrate_credentials().await?;
+            println!("{rewritten} credential(s) re-encrypted with the primary credential key");
         }
         Task::DbSync => {
             open_identity(&common.data_dir, &config, "http://127.0.0.1:8080/identity").await?;

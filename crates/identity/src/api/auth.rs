@@ -1,5 +1,6 @@
 //! `POST /v3/auth/tokens` requests and token bodies.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::{Schema, check, compile, member, str_field};
@@ -141,55 +142,140 @@ pub fn parse_auth(body: &Map<String, Value>) -> Result<AuthRequest> {
     Ok(AuthRequest { methods, password, token, app_cred, scope })
 }
 
-/// A token body as Keystone returns it, with the catalog when given.
-pub fn render_token(data: &TokenData, catalog: Option<&Value>) -> Value {
-    let mut token = json!({
-        "methods": data.payload.method_names(),
-        "user": {
-            "id": data.user.id,
-            "name": data.user.name,
-            "domain": {"id": data.user_domain.id, "name": data.user_domain.name},
-            "password_expires_at": data.password_expires_at.map(keystone_token_time),
-        },
-        "audit_ids": data.payload.audit_ids,
-        "expires_at": keystone_token_time(data.payload.expires_at),
-        "issued_at": keystone_token_time(data.payload.issued_at),
-    });
-    let obj = token.as_object_mut().expect("token is an object");
-    match &data.scope {
-        TokenScope::Unscoped => {}
+/// A token body as Keystone returns it, borrowing from the token it describes, so a
+/// validation answer costs no copy of the catalog.
+#[derive(Serialize)]
+pub struct TokenBody<'a> {
+    token: TokenView<'a>,
+}
+
+#[derive(Serialize)]
+struct TokenView<'a> {
+    methods: Vec<&'static str>,
+    user: UserView<'a>,
+    audit_ids: &'a [String],
+    expires_at: String,
+    issued_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<ProjectView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_domain: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    domain: Option<NamedRef<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<SystemAll>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    roles: Option<Vec<NamedRef<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalog: Option<&'a Value>,
+    #[serde(rename = "OS-TRUST:trust", skip_serializing_if = "Option::is_none")]
+    trust: Option<TrustView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    application_credential: Option<AppCredView<'a>>,
+}
+
+#[derive(Serialize)]
+struct NamedRef<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+struct IdRef<'a> {
+    id: &'a str,
+}
+
+#[derive(Serialize)]
+struct UserView<'a> {
+    id: &'a str,
+    name: &'a str,
+    domain: NamedRef<'a>,
+    password_expires_at: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ProjectView<'a> {
+    id: &'a str,
+    name: &'a str,
+    domain: NamedRef<'a>,
+}
+
+#[derive(Serialize)]
+struct SystemAll {
+    all: bool,
+}
+
+#[derive(Serialize)]
+struct TrustView<'a> {
+    id: &'a str,
+    impersonation: bool,
+    trustee_user: IdRef<'a>,
+    trustor_user: IdRef<'a>,
+}
+
+#[derive(Serialize)]
+struct AppCredView<'a> {
+    id: &'a str,
+    name: &'a str,
+    restricted: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_rules: Option<Vec<AccessRuleView<'a>>>,
+}
+
+#[derive(Serialize)]
+struct AccessRuleView<'a> {
+    id: &'a str,
+    service: &'a str,
+    path: &'a str,
+    method: &'a str,
+}
+
+/// The body of a token: who, scope, roles, catalog (when given and the token is
+/// scoped), and the trust or application credential it came from.
+pub fn render_token<'a>(data: &'a TokenData, catalog: Option<&'a Value>) -> TokenBody<'a> {
+    let named = |id: &'a str, name: &'a str| NamedRef { id, name };
+    let scoped = !matches!(data.scope, TokenScope::Unscoped);
+    let (project, domain) = match &data.scope {
         TokenScope::Project { project, domain } => {
-            obj.insert("project".into(), json!({"id": project.id, "name": project.name, "domain": {"id": domain.id, "name": domain.name}}));
-            obj.insert("is_domain".into(), json!(false));
+            (Some(ProjectView { id: &project.id, name: &project.name, domain: named(&domain.id, &domain.name) }), None)
         }
-        TokenScope::Domain(d) => {
-            obj.insert("domain".into(), json!({"id": d.id, "name": d.name}));
-        }
-        TokenScope::System => {
-            obj.insert("system".into(), json!({"all": true}));
-        }
-    }
-    if !matches!(data.scope, TokenScope::Unscoped) {
-        obj.insert("roles".into(), data.roles.iter().map(|r| json!({"id": r.id, "name": r.name})).collect());
-        if let Some(catalog) = catalog {
-            obj.insert("catalog".into(), catalog.clone());
-        }
-    }
-    if let Some(trust) = &data.trust {
-        obj.insert(
-            "OS-TRUST:trust".into(),
-            json!({
-                "id": trust.id,
-                "impersonation": trust.impersonation,
-                "trustee_user": {"id": trust.trustee_user_id},
-                "trustor_user": {"id": trust.trustor_user_id},
+        TokenScope::Domain(d) => (None, Some(named(&d.id, &d.name))),
+        TokenScope::Unscoped | TokenScope::System => (None, None),
+    };
+    TokenBody {
+        token: TokenView {
+            methods: data.payload.method_names(),
+            user: UserView {
+                id: &data.user.id,
+                name: &data.user.name,
+                domain: named(&data.user_domain.id, &data.user_domain.name),
+                password_expires_at: data.password_expires_at.map(keystone_token_time),
+            },
+            audit_ids: &data.payload.audit_ids,
+            expires_at: keystone_token_time(data.payload.expires_at),
+            issued_at: keystone_token_time(data.payload.issued_at),
+            is_domain: project.is_some().then_some(false),
+            project,
+            domain,
+            system: matches!(data.scope, TokenScope::System).then_some(SystemAll { all: true }),
+            roles: scoped.then(|| data.roles.iter().map(|r| named(&r.id, &r.name)).collect()),
+            catalog: catalog.filter(|_| scoped),
+            trust: data.trust.as_ref().map(|t| TrustView {
+                id: &t.id,
+                impersonation: t.impersonation,
+                trustee_user: IdRef { id: &t.trustee_user_id },
+                trustor_user: IdRef { id: &t.trustor_user_id },
             }),
-        );
+            application_credential: data.app_cred.as_ref().map(|c| AppCredView {
+                id: &c.id,
+                name: &c.name,
+                restricted: !c.unrestricted,
+                access_rules: data.access_rules().map(|rules| {
+                    rules.iter().map(|r| AccessRuleView { id: &r.id, service: &r.service, path: &r.path, method: &r.method }).collect()
+                }),
+            }),
+        },
     }
-    if let Some(cred) = &data.app_cred {
-        obj.insert("application_credential".into(), json!({"id": cred.id, "name": cred.name, "restricted": !cred.unrestricted}));
-    }
-    json!({"token": token})
 }
 
 #[cfg(test)]

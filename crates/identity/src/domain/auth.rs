@@ -7,7 +7,7 @@ use common::time::now_micros;
 use super::error::not_found;
 use super::tokens::{Payload, ScopeRef, TokenData, new_audit_id};
 use super::{Error, Identity, Result};
-use crate::store::{DomainRow, UserRow};
+use crate::store::{DomainRow, ProjectRow, UserRow};
 
 /// A domain named by id or by name.
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ struct Proven {
     user: UserRow,
     expires_at: Option<i64>,
     audit_chain: Option<String>,
-    inherited_methods: Vec<String>,
+    inherited_methods: Vec<&'static str>,
     app_cred: Option<crate::store::AppCredRow>,
     rescoping_scoped: bool,
 }
@@ -75,8 +75,37 @@ impl Identity {
     async fn find_domain(&self, d: &DomainRef) -> Result<DomainRow> {
         match d {
             DomainRef::Id(id) => self.store.get_domain(id).await?.ok_or_else(|| not_found("domain", id)),
-            DomainRef::Name(name) => self.store.get_domain_by_name(name).await?.ok_or_else(|| not_found("domain", name)),
+            DomainRef::Name(name) => self.domain_named(name).await?.ok_or_else(|| not_found("domain", name)),
         }
+    }
+
+    /// The domain called `name`. Clients name their scope on every authentication, so
+    /// names found in this generation need no query; a name not found is asked again,
+    /// as another process may create it.
+    async fn domain_named(&self, name: &str) -> Result<Option<DomainRow>> {
+        let generation = self.generation();
+        if let Some(found) = self.domains_by_name.get(name, generation) {
+            return Ok(Some(found));
+        }
+        let found = self.store.get_domain_by_name(name).await?;
+        if let Some(domain) = &found {
+            self.domains_by_name.put(name.to_owned(), generation, domain.clone());
+        }
+        Ok(found)
+    }
+
+    /// The project called `name` in domain `domain_id`, cached as `domain_named` is.
+    async fn project_named(&self, domain_id: &str, name: &str) -> Result<Option<ProjectRow>> {
+        let generation = self.generation();
+        let key = (domain_id.to_owned(), name.to_owned());
+        if let Some(found) = self.projects_by_name.get(&key, generation) {
+            return Ok(Some(found));
+        }
+        let found = self.store.get_project_by_name(domain_id, name).await?;
+        if let Some(project) = &found {
+            self.projects_by_name.put(key, generation, project.clone());
+        }
+        Ok(found)
     }
 
     async fn find_user(&self, u: &UserRef) -> Result<UserRow> {
@@ -278,7 +307,7 @@ impl Identity {
                     ProjectRef::Id(id) => self.store.get_project(id).await?,
                     ProjectRef::Name { name, domain } => {
                         let domain = self.find_domain(domain).await.map_err(|_| Error::Unauthorized("scope domain not found".into()))?;
-                        self.store.get_project_by_name(&domain.id, name).await?
+                        self.project_named(&domain.id, name).await?
                     }
                 };
                 let project = project.ok_or_else(|| Error::Unauthorized("scope project not found".into()))?;
@@ -316,7 +345,7 @@ impl Identity {
             _ => proven.user.id.clone(),
         };
         let mut methods: Vec<&str> = req.methods.iter().map(String::as_str).collect();
-        methods.extend(proven.inherited_methods.iter().map(String::as_str));
+        methods.extend(proven.inherited_methods.iter().copied());
         let mut audit_ids = vec![new_audit_id()];
         audit_ids.extend(proven.audit_chain.clone());
         let payload = Payload {

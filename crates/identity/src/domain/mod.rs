@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod bootstrap;
+mod cache;
 pub mod config;
 pub mod endpoint_filter;
 pub mod error;
@@ -21,24 +22,23 @@ mod passwords;
 mod projects;
 mod users;
 
-pub use app_creds::NewAppCred;
+pub use app_creds::{NewAccessRule, NewAppCred};
 pub use catalog::CatalogEntry;
 pub use config::{IdentityConfig, SecurityCompliance};
 pub use credentials::{Credential, ec2_credential_id};
 pub use error::{Error, Result};
 pub use tokens::{TokenData, TokenScope};
 
-use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::policy::Policy;
-use fernet::MultiFernet;
-use parking_lot::{Mutex, RwLock};
+use parking_lot::RwLock;
 use serde_json::Value;
 
-use crate::store::{RevocationRow, Store};
+use crate::store::{DomainRow, ProjectRow, RevocationRow, Store};
+use cache::GenerationCache;
 use revocation::RevocationIndex;
 
 /// Where the two Fernet key repositories are: one seals tokens, the other credential
@@ -54,21 +54,31 @@ pub struct KeyDirs {
 /// Tokens kept validated in memory.
 const TOKEN_CACHE_SIZE: usize = 16_384;
 
+/// Domain and project names kept resolved in memory.
+const NAME_CACHE_SIZE: usize = 4_096;
+
 /// The identity service: its store, keys, revocation index, policy and caches.
 pub struct Identity {
     store: Store,
     config: IdentityConfig,
     key_dir: PathBuf,
-    keys: RwLock<Arc<MultiFernet>>,
+    keys: RwLock<Arc<fernet_keys::LoadedKeys>>,
     credential_key_dir: PathBuf,
-    credential_keys: RwLock<Arc<MultiFernet>>,
+    credential_keys: RwLock<Arc<fernet_keys::LoadedKeys>>,
+    /// What both key repositories held when last loaded, to notice a rotation.
+    keys_digest: RwLock<[u8; 32]>,
     revocations: RwLock<RevocationIndex>,
     /// Bumped by every write that can change what a token means (roles, users,
     /// projects, catalog); cached token data and catalogs from older generations are
     /// recomputed.
     generation: AtomicU64,
-    token_cache: Mutex<lru::LruCache<String, (u64, Arc<TokenData>)>>,
-    resolve_cache: Mutex<lru::LruCache<tokens::ResolveKey, (u64, Arc<TokenData>)>>,
+    /// Validated tokens by their text: a token found here was opened by a key that is
+    /// still loaded, since reloading changed keys starts a new generation.
+    token_cache: GenerationCache<String, Arc<TokenData>>,
+    resolve_cache: GenerationCache<tokens::ResolveKey, Arc<TokenData>>,
+    domains_by_name: GenerationCache<String, DomainRow>,
+    /// Projects by (domain id, name).
+    projects_by_name: GenerationCache<(String, String), ProjectRow>,
     catalog_cache: RwLock<Option<(u64, Arc<Value>)>>,
     endpoint_filter_cache: RwLock<Option<(u64, Arc<endpoint_filter::EndpointFilter>)>>,
     policy: Policy,
@@ -81,6 +91,7 @@ impl Identity {
         let KeyDirs { tokens: key_dir, credentials: credential_key_dir } = keys;
         let keys = fernet_keys::load(&key_dir).map_err(|e| Error::Internal(e.to_string()))?;
         let credential_keys = fernet_keys::load(&credential_key_dir).map_err(|e| Error::Internal(e.to_string()))?;
+        let keys_digest = fernet_keys::digest([&keys, &credential_keys]);
         let identity = Identity {
             store,
             config,
@@ -88,10 +99,13 @@ impl Identity {
             keys: RwLock::new(Arc::new(keys)),
             credential_key_dir,
             credential_keys: RwLock::new(Arc::new(credential_keys)),
+            keys_digest: RwLock::new(keys_digest),
             revocations: RwLock::new(RevocationIndex::default()),
             generation: AtomicU64::new(0),
-            token_cache: Mutex::new(lru::LruCache::new(NonZeroUsize::new(TOKEN_CACHE_SIZE).expect("non-zero"))),
-            resolve_cache: Mutex::new(lru::LruCache::new(NonZeroUsize::new(TOKEN_CACHE_SIZE).expect("non-zero"))),
+            token_cache: GenerationCache::new(TOKEN_CACHE_SIZE),
+            resolve_cache: GenerationCache::new(TOKEN_CACHE_SIZE),
+            domains_by_name: GenerationCache::new(NAME_CACHE_SIZE),
+            projects_by_name: GenerationCache::new(NAME_CACHE_SIZE),
             catalog_cache: RwLock::new(None),
             endpoint_filter_cache: RwLock::new(None),
             policy,
@@ -131,11 +145,19 @@ impl Identity {
     }
 
     /// Re-reads both key repositories, after a rotation by this or another process.
+    /// Changed keys start a new generation, so no token is taken on the word of a key
+    /// that is gone.
     pub fn reload_keys(&self) -> Result<()> {
         let keys = fernet_keys::load(&self.key_dir).map_err(|e| Error::Internal(e.to_string()))?;
         let credential_keys = fernet_keys::load(&self.credential_key_dir).map_err(|e| Error::Internal(e.to_string()))?;
+        let digest = fernet_keys::digest([&keys, &credential_keys]);
+        if *self.keys_digest.read() == digest {
+            return Ok(());
+        }
         *self.keys.write() = Arc::new(keys);
         *self.credential_keys.write() = Arc::new(credential_keys);
+        *self.keys_digest.write() = digest;
+        self.changed();
         Ok(())
     }
 
@@ -146,14 +168,19 @@ impl Identity {
         Ok(())
     }
 
-    /// Loads events other processes recorded since the last refresh and forgets
-    /// those older than any token that could still be presented.
+    /// Loads events other processes recorded since the last refresh. Such an event
+    /// follows a write this process did not see (a role removed, a user disabled), so
+    /// it also starts a new generation.
     pub async fn refresh_revocations(&self) -> Result<()> {
         let since = self.revocations.read().latest_revoked_at();
         let events = self.store.list_revocations_since(since).await?;
         let mut index = self.revocations.write();
+        let mut news = false;
         for e in &events {
-            index.insert(e);
+            news |= index.insert(e);
+        }
+        if news {
+            self.changed();
         }
         Ok(())
     }

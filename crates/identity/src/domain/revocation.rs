@@ -32,9 +32,12 @@ pub struct RevocationIndex {
     latest_revoked_at: i64,
 }
 
-fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, i64>, key: K, cut_off: i64) {
-    let slot = map.entry(key).or_insert(cut_off);
+/// Raises the cut-off for `key` to `cut_off`; true when that revokes more than before.
+fn bump<K: std::hash::Hash + Eq>(map: &mut HashMap<K, i64>, key: K, cut_off: i64) -> bool {
+    let slot = map.entry(key).or_insert(i64::MIN);
+    let raised = cut_off > *slot;
     *slot = (*slot).max(cut_off);
+    raised
 }
 
 fn hit<K, Q>(map: &HashMap<K, i64>, key: &Q, issued_at: i64) -> bool
@@ -46,23 +49,25 @@ where
 }
 
 impl RevocationIndex {
-    /// Adds one event.
-    pub fn insert(&mut self, e: &RevocationRow) {
+    /// Adds one event; true when it revokes something the index did not already.
+    pub fn insert(&mut self, e: &RevocationRow) -> bool {
         let cut = e.issued_before;
         self.latest_revoked_at = self.latest_revoked_at.max(e.revoked_at);
         if let Some(audit) = &e.audit_id {
-            bump(&mut self.by_audit_id, audit.clone(), cut);
+            bump(&mut self.by_audit_id, audit.clone(), cut)
         } else if let Some(chain) = &e.audit_chain_id {
-            bump(&mut self.by_audit_chain, chain.clone(), cut);
+            bump(&mut self.by_audit_chain, chain.clone(), cut)
         } else if let Some(user) = &e.user_id {
             match e.project_id.as_ref().or(e.domain_id.as_ref()) {
                 Some(scope) => bump(&mut self.by_user_scope, (user.clone(), scope.clone()), cut),
                 None => bump(&mut self.by_user, user.clone(), cut),
             }
         } else if let Some(project) = &e.project_id {
-            bump(&mut self.by_project, project.clone(), cut);
+            bump(&mut self.by_project, project.clone(), cut)
         } else if let Some(domain) = &e.domain_id {
-            bump(&mut self.by_domain, domain.clone(), cut);
+            bump(&mut self.by_domain, domain.clone(), cut)
+        } else {
+            false
         }
     }
 

@@ -53,8 +53,8 @@ pub struct Payload {
 
 impl Payload {
     /// The method names this payload records.
-    pub fn method_names(&self) -> Vec<String> {
-        METHODS.iter().enumerate().filter(|(i, _)| self.methods & (1 << i) != 0).map(|(_, m)| (*m).to_owned()).collect()
+    pub fn method_names(&self) -> Vec<&'static str> {
+        METHODS.iter().enumerate().filter(|(i, _)| self.methods & (1 << i) != 0).map(|(_, m)| *m).collect()
     }
 
     /// The method bits for `names`.
@@ -104,6 +104,11 @@ impl TokenData {
         self.payload.audit_ids.last().map_or("", String::as_str)
     }
 
+    /// The access rules the token's application credential restricts it to, if any.
+    pub fn access_rules(&self) -> Option<&[crate::store::AccessRuleRow]> {
+        self.app_cred.as_ref().map(|c| c.access_rules.as_slice()).filter(|rules| !rules.is_empty())
+    }
+
     /// The facts revocation events match against.
     pub fn facts(&self) -> TokenFacts<'_> {
         let (project_id, project_domain_id, domain_id) = match &self.scope {
@@ -140,6 +145,16 @@ impl TokenData {
             roles: self.roles.iter().map(|r| r.name.clone()).collect(),
             audit_ids: self.payload.audit_ids.clone(),
             application_credential_id: self.app_cred.as_ref().map(|a| a.id.clone()),
+            access_rules: self.access_rules().map(|rules| {
+                rules
+                    .iter()
+                    .map(|r| common::access_rules::AccessRule {
+                        service: r.service.clone(),
+                        path: r.path.clone(),
+                        method: r.method.clone(),
+                    })
+                    .collect()
+            }),
             trust_id: self.trust.as_ref().map(|t| t.id.clone()),
             service_roles: Vec::new(),
         }
@@ -162,13 +177,13 @@ impl Identity {
     /// Seals a payload into a token string.
     pub(crate) fn seal(&self, payload: &Payload) -> Result<String> {
         let bytes = rmp_serde::to_vec(payload).map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(self.keys.read().encrypt(&bytes))
+        Ok(self.keys.read().fernet.encrypt(&bytes))
     }
 
     /// Opens a token string; any tampering, unknown key or bad format is a 401.
     fn open(&self, token: &str) -> Result<Payload> {
         let keys = Arc::clone(&self.keys.read());
-        let bytes = keys.decrypt(token).map_err(|_| Error::Unauthorized("token does not decrypt with any key".into()))?;
+        let bytes = keys.fernet.decrypt(token).map_err(|_| Error::Unauthorized("token does not decrypt with any key".into()))?;
         let payload: Payload = rmp_serde::from_slice(&bytes).map_err(|_| Error::Unauthorized("token payload is malformed".into()))?;
         if payload.version != PAYLOAD_VERSION || payload.audit_ids.is_empty() {
             return Err(Error::Unauthorized("token payload has an unknown version".into()));
@@ -178,28 +193,33 @@ impl Identity {
 
     /// Validates a token: sealed by one of our keys, not expired (unless
     /// `allow_expired` and within the window), not revoked, and its user, scope and
-    /// roles still valid.
+    /// roles still valid. A token validated earlier in this generation is not opened
+    /// again: its text was authenticated then, by a key that is still loaded.
     pub async fn validate_token(&self, token: &str, allow_expired: bool) -> Result<Arc<TokenData>> {
-        let payload = self.open(token)?;
-        let now = now_micros();
-        let window = if allow_expired { self.config.allow_expired_window * 1_000_000 } else { 0 };
-        if payload.expires_at + window <= now {
-            return Err(Error::Unauthorized("token expired".into()));
-        }
         let generation = self.generation();
-        let cached = self.token_cache.lock().get(token).filter(|(g, _)| *g == generation).map(|(_, d)| Arc::clone(d));
-        let data = match cached {
+        let data = match self.token_cache.get(token, generation) {
             Some(data) => data,
             None => {
+                let payload = self.open(token)?;
+                self.check_expiry(&payload, allow_expired)?;
                 let data = Arc::new(self.resolve(payload).await?);
-                self.token_cache.lock().put(token.to_owned(), (generation, Arc::clone(&data)));
+                self.token_cache.put(token.to_owned(), generation, Arc::clone(&data));
                 data
             }
         };
+        self.check_expiry(&data.payload, allow_expired)?;
         if self.revocations.read().is_revoked(&data.facts()) {
             return Err(Error::Unauthorized("token revoked".into()));
         }
         Ok(data)
+    }
+
+    fn check_expiry(&self, payload: &Payload, allow_expired: bool) -> Result<()> {
+        let window = if allow_expired { self.config.allow_expired_window * 1_000_000 } else { 0 };
+        if payload.expires_at + window <= now_micros() {
+            return Err(Error::Unauthorized("token expired".into()));
+        }
+        Ok(())
     }
 
     /// Resolves a payload against the current state of identity. What a (user, scope,
@@ -209,12 +229,11 @@ impl Identity {
     pub(crate) async fn resolve(&self, payload: Payload) -> Result<TokenData> {
         let key: ResolveKey = (payload.user_id.clone(), payload.scope.clone(), payload.app_cred_id.clone(), payload.trust_id.clone());
         let generation = self.generation();
-        let cached = self.resolve_cache.lock().get(&key).filter(|(g, _)| *g == generation).map(|(_, d)| Arc::clone(d));
-        let resolved = match cached {
+        let resolved = match self.resolve_cache.get(&key, generation) {
             Some(data) => data,
             None => {
                 let data = Arc::new(self.resolve_uncached(payload.clone()).await?);
-                self.resolve_cache.lock().put(key, (generation, Arc::clone(&data)));
+                self.resolve_cache.put(key, generation, Arc::clone(&data));
                 data
             }
         };
