@@ -31,6 +31,13 @@ fn manage_tasks_set_up_keys_schema_and_bootstrap() {
     assert!(rotate.status.success(), "{rotate:?}");
     assert_eq!(key_numbers(&dir.path().join("fernet-keys")), [0, 1, 2]);
     assert!(ferrostack(dir.path(), &["manage", "db-sync"]).status.success());
+    assert!(ferrostack(dir.path(), &["manage", "credential-setup"]).status.success());
+    assert_eq!(key_numbers(&dir.path().join("credential-keys")), [0, 1]);
+    let rotate = ferrostack(dir.path(), &["manage", "credential-rotate"]);
+    assert!(rotate.status.success(), "{rotate:?}");
+    assert_eq!(key_numbers(&dir.path().join("credential-keys")), [0, 1, 2]);
+    let migrate = ferrostack(dir.path(), &["manage", "credential-migrate"]);
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("0 credential(s) re-encrypted"), "{migrate:?}");
     let boot =
         ferrostack(dir.path(), &["manage", "bootstrap", "--admin-password", "pw-from-cli", "--public-url", "http://cloud.example:5000"]);
     assert!(boot.status.success(), "{boot:?}");
