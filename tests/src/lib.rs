@@ -116,4 +116,19 @@ impl TestCloud {
         let scope = json!({"project": {"name": "admin", "domain": {"id": "default"}}});
         self.password_token("admin", ADMIN_PASSWORD, Some(scope)).await.expect("admin authenticates").0
     }
+
+    /// Creates user `name` with the `service` role on project `service`, as a
+    /// deployment gives each service's own user; returns its id.
+    pub async fn make_service_user(&self, admin: &str, name: &str, password: &str) -> String {
+        let first_id = |reply: Reply, key: &str| reply.body[key][0]["id"].as_str().expect("listed").to_owned();
+        let project = first_id(self.call(Method::GET, &self.v3("/projects?name=service"), Some(admin), None).await, "projects");
+        let role = first_id(self.call(Method::GET, &self.v3("/roles?name=service"), Some(admin), None).await, "roles");
+        let user =
+            self.call(Method::POST, &self.v3("/users"), Some(admin), Some(json!({"user": {"name": name, "password": password}}))).await;
+        assert_eq!(user.status, StatusCode::CREATED, "{}", user.body);
+        let id = user.body["user"]["id"].as_str().expect("user id").to_owned();
+        let grant = self.call(Method::PUT, &self.v3(&format!("/projects/{project}/users/{id}/roles/{role}")), Some(admin), None).await;
+        assert_eq!(grant.status, StatusCode::NO_CONTENT);
+        id
+    }
 }

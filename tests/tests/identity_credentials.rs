@@ -297,15 +297,9 @@ async fn access_rules_restrict_what_a_credential_token_may_call() {
     );
 
     // A service acting for the user, proven by a valid X-Service-Token with the service role, is not held to the rules.
-    let service_project = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let service_role =
-        c.call(Method::GET, &c.v3("/roles?name=service"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
-    let svc_uid = make_user(&c, &admin, "svc", "svc-pw").await;
-    c.call(Method::PUT, &c.v3(&format!("/projects/{service_project}/users/{svc_uid}/roles/{service_role}")), Some(&admin), None).await;
-    let (svc_token, _) = c.password_token("svc", "svc-pw", Some(json!({"project": {"id": service_project}}))).await.unwrap();
+    c.make_service_user(&admin, "svc", "svc-pw").await;
+    let (svc_token, _) =
+        c.password_token("svc", "svc-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}}))).await.unwrap();
     let as_service =
         c.call_with(Method::GET, &c.v3(&format!("/users/{uid}")), Some(&restricted), None, &[("X-Service-Token", &svc_token)]).await;
     assert_eq!(as_service.status, StatusCode::OK, "{}", as_service.body);

@@ -42,18 +42,7 @@ async fn protected_service(validator: Validator) -> String {
 async fn remote_roles_validate_cache_and_see_revocations_within_the_ttl() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    let nova =
-        c.call(Method::POST, &c.v3("/users"), Some(&admin), Some(json!({"user": {"name": "nova", "password": "nova-service-pw"}}))).await;
-    let nova_id = nova.body["user"]["id"].as_str().unwrap().to_owned();
-    let service_project = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let service_role =
-        c.call(Method::GET, &c.v3("/roles?name=service"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
-    let grant =
-        c.call(Method::PUT, &c.v3(&format!("/projects/{service_project}/users/{nova_id}/roles/{service_role}")), Some(&admin), None).await;
-    assert_eq!(grant.status, StatusCode::NO_CONTENT);
+    c.make_service_user(&admin, "nova", "nova-service-pw").await;
 
     let identity_url = format!("{}/identity", c.cloud.base_url);
     let remote =
@@ -135,16 +124,7 @@ async fn compute_like_service(validator: Validator) -> String {
 async fn remote_roles_hold_credential_tokens_to_their_access_rules() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    let nova =
-        c.call(Method::POST, &c.v3("/users"), Some(&admin), Some(json!({"user": {"name": "nova", "password": "nova-service-pw"}}))).await;
-    let nova_id = nova.body["user"]["id"].as_str().unwrap().to_owned();
-    let service_project = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let service_role =
-        c.call(Method::GET, &c.v3("/roles?name=service"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
-    c.call(Method::PUT, &c.v3(&format!("/projects/{service_project}/users/{nova_id}/roles/{service_role}")), Some(&admin), None).await;
+    c.make_service_user(&admin, "nova", "nova-service-pw").await;
 
     let (user_token, body) = c
         .password_token("admin", system_tests::ADMIN_PASSWORD, Some(json!({"project": {"name": "demo", "domain": {"id": "default"}}})))
