@@ -386,6 +386,28 @@ else
   ok
 fi
 
+step "image create --file / list / show / set / unset / save / delete"
+head -c 3000000 /dev/urandom > "$tmp/image.raw"
+ij=$(osa image create --file "$tmp/image.raw" --disk-format raw --container-format bare --property os_distro=cirros "img-$sfx" -f json)
+img_id=$(jqr .id <<<"$ij")
+expect_eq "$(jqr .status <<<"$ij")" active "image status after create --file"
+expect_eq "$(jqr .size <<<"$ij")" 3000000 "image size"
+expect_eq "$(jqr .checksum <<<"$ij")" "$(md5sum "$tmp/image.raw" | cut -d' ' -f1)" "image checksum (md5)"
+expect_line "$(osa image list -f value -c ID)" "$img_id" "image list"
+osa image set --property hw_disk_bus=virtio --min-ram 64 --tag smoke "img-$sfx"
+ij=$(osa image show "img-$sfx" -f json)
+expect_eq "$(jqr .min_ram <<<"$ij")" 64 "image min_ram after set"
+expect_eq "$(jqr .properties.hw_disk_bus <<<"$ij")" virtio "image property after set"
+expect_eq "$(jqr '.tags | join(",")' <<<"$ij")" smoke "image tags after set"
+osa image unset --property hw_disk_bus "img-$sfx"
+expect_eq "$(jqr '.properties.hw_disk_bus // "unset"' <<<"$(osa image show "img-$sfx" -f json)")" unset "image property after unset"
+osa image save --file "$tmp/image.back" "img-$sfx"
+cmp -s "$tmp/image.raw" "$tmp/image.back" || fail "image save: the data differs from what was uploaded"
+osa image delete "img-$sfx"
+expect_no_line "$(osa image list -f value -c ID)" "$img_id" "image list after delete"
+os_must_fail "No Image found|Could not find|HTTP 404|Not ?Found" --os-cloud ferrostack-admin image show "$img_id"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

@@ -68,6 +68,11 @@ impl TestCloud {
         format!("{}/identity/v3{path}", self.cloud.base_url)
     }
 
+    /// `http://127.0.0.1:PORT/image` + `path`.
+    pub fn image(&self, path: &str) -> String {
+        format!("{}/image{path}", self.cloud.base_url)
+    }
+
     /// Sends a request with an optional token and JSON body.
     pub async fn call(&self, method: Method, url: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         self.call_with(method, url, token, body, &[]).await

@@ -49,7 +49,22 @@ pub struct Cloud {
 
 /// The catalog entries of every role this binary serves, at `base_url`.
 pub fn served_services(base_url: &str) -> Vec<ServiceSpec> {
-    vec![ServiceSpec { service_type: "identity".into(), name: "keystone".into(), url: format!("{base_url}/identity") }]
+    vec![
+        ServiceSpec { service_type: "identity".into(), name: "keystone".into(), url: format!("{base_url}/identity") },
+        ServiceSpec { service_type: "image".into(), name: "glance".into(), url: format!("{base_url}/image") },
+    ]
+}
+
+/// Opens the image service over its database and its data directory (`DATA_DIR/images`).
+pub async fn open_image(data_dir: &Path, config: &Config) -> anyhow::Result<image::Images> {
+    let url = match &config.database.image {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", data_dir.join("image.db").display()),
+    };
+    let store = image::store::Store::new(db::Database::connect(&url).await?);
+    store.migrate().await.context("image database migration")?;
+    let files = image::store::FileStore::open(&data_dir.join("images")).context("image data directory")?;
+    Ok(image::Images::new(store, files, image::ImageConfig::default())?)
 }
 
 /// Opens identity over its database and keys, creating keys on first use.
@@ -109,16 +124,21 @@ impl Cloud {
         let bootstrap = identity.bootstrap(&spec).await?;
         crate::clouds::write(&opts.data_dir, &base_url, &bootstrap.passwords)?;
 
+        let images = Arc::new(open_image(&opts.data_dir, &opts.config).await?);
+        let image_state = image::AppState { images, validator: identity.clone(), endpoint: format!("{base_url}/image").into() };
+        // Keystone answers `/v3` and `/v3/` alike, so identity's paths lose a trailing
+        // slash; Glance does not (`GET /v2/images/` names no image), so image's keep it.
+        let identity_app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
+            .layer(identity::router(identity::AppState::new(identity.clone())));
         let router = Router::new()
-            .nest("/identity", identity::router(identity::AppState::new(identity.clone())))
+            .nest_service("/identity", identity_app)
+            .nest_service("/image", image::router(image_state))
             .fallback(|| async { http_api::keystone_error(axum::http::StatusCode::NOT_FOUND, "No service is served at this path.") })
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(http_api::error::panic_response))
             .layer(axum::middleware::from_fn(http_api::request_id::middleware));
-        // OpenStack services answer `/v3` and `/v3/` alike; so does every route here.
-        let app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash().layer(router);
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
-            axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+            axum::serve(listener, router)
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })

@@ -21,6 +21,8 @@ pub struct Config {
 pub struct DatabaseConfig {
     /// Identity's database URL (`sqlite://`, `postgres://` or `mysql://`).
     pub identity: Option<String>,
+    /// Image's database URL.
+    pub image: Option<String>,
 }
 
 impl Config {

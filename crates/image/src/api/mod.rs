@@ -1,0 +1,5 @@
+//! Glance v2 on the wire: bodies and query strings exactly as Glance spells them.
+
+pub mod images;
+pub mod schemas;
+pub mod versions;

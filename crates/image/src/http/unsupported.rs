@@ -1,0 +1,34 @@
+//! Glance APIs not built yet: image import (stage, then import) and image members.
+//! Their routes answer 501 with what to use instead, rather than pretending.
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post, put};
+
+use super::AppState;
+use super::error::glance_error;
+
+async fn import() -> Response {
+    glance_error(
+        StatusCode::NOT_IMPLEMENTED,
+        "Image import (glance-direct, web-download, copy-image) is not implemented yet; upload data with PUT /v2/images/{id}/file.",
+    )
+}
+
+async fn members() -> Response {
+    glance_error(
+        StatusCode::NOT_IMPLEMENTED,
+        "Image members are not implemented yet; share an image with visibility 'public' or 'community'.",
+    )
+}
+
+/// Import and member routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2/info/import", get(import))
+        .route("/v2/images/{id}/stage", put(import))
+        .route("/v2/images/{id}/import", post(import))
+        .route("/v2/images/{id}/members", get(members).post(members))
+        .route("/v2/images/{id}/members/{member}", get(members).put(members).delete(members))
+}

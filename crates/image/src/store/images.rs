@@ -1,0 +1,235 @@
+//! Images and their tags.
+
+use serde_json::{Map, Value};
+use sqlx::Row;
+
+use super::{Result, Store};
+
+/// An image record. `properties` holds the additional properties, all strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRow {
+    pub id: String,
+    pub name: Option<String>,
+    pub status: String,
+    pub visibility: String,
+    pub protected: bool,
+    pub os_hidden: bool,
+    pub owner: Option<String>,
+    pub disk_format: Option<String>,
+    pub container_format: Option<String>,
+    pub size: Option<i64>,
+    pub virtual_size: Option<i64>,
+    pub checksum: Option<String>,
+    pub os_hash_algo: Option<String>,
+    pub os_hash_value: Option<String>,
+    pub min_disk: i64,
+    pub min_ram: i64,
+    pub properties: Map<String, Value>,
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, name, status, visibility, protected, os_hidden, owner, disk_format, container_format, size, virtual_size, \
+                       checksum, os_hash_algo, os_hash_value, min_disk, min_ram, properties, created_at, updated_at";
+
+fn image_from(row: &sqlx::any::AnyRow) -> Result<ImageRow> {
+    Ok(ImageRow {
+        id: row.try_get("id")?,
+        name: db::opt_text(row, "name")?,
+        status: row.try_get("status")?,
+        visibility: row.try_get("visibility")?,
+        protected: row.try_get::<i64, _>("protected")? != 0,
+        os_hidden: row.try_get::<i64, _>("os_hidden")? != 0,
+        owner: db::opt_text(row, "owner")?,
+        disk_format: db::opt_text(row, "disk_format")?,
+        container_format: db::opt_text(row, "container_format")?,
+        size: row.try_get("size")?,
+        virtual_size: row.try_get("virtual_size")?,
+        checksum: db::opt_text(row, "checksum")?,
+        os_hash_algo: db::opt_text(row, "os_hash_algo")?,
+        os_hash_value: db::opt_text(row, "os_hash_value")?,
+        min_disk: row.try_get("min_disk")?,
+        min_ram: row.try_get("min_ram")?,
+        properties: serde_json::from_str(&db::text(row, "properties")?).unwrap_or_default(),
+        tags: Vec::new(),
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// What an upload found in the data it stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageData {
+    pub size: i64,
+    pub virtual_size: Option<i64>,
+    pub checksum: String,
+    pub os_hash_algo: String,
+    pub os_hash_value: String,
+}
+
+impl Store {
+    /// Inserts an image with its tags.
+    pub async fn create_image(&self, i: &ImageRow) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(&self.sql(&format!("INSERT INTO images ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
+            .bind(&i.id)
+            .bind(&i.name)
+            .bind(&i.status)
+            .bind(&i.visibility)
+            .bind(i64::from(i.protected))
+            .bind(i64::from(i.os_hidden))
+            .bind(&i.owner)
+            .bind(&i.disk_format)
+            .bind(&i.container_format)
+            .bind(i.size)
+            .bind(i.virtual_size)
+            .bind(&i.checksum)
+            .bind(&i.os_hash_algo)
+            .bind(&i.os_hash_value)
+            .bind(i.min_disk)
+            .bind(i.min_ram)
+            .bind(Value::Object(i.properties.clone()).to_string())
+            .bind(i.created_at)
+            .bind(i.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        for tag in &i.tags {
+            sqlx::query(&self.sql("INSERT INTO image_tags (image_id, tag) VALUES (?, ?)")).bind(&i.id).bind(tag).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Rewrites what an update may change: name, visibility, flags, formats,
+    /// minimums, properties and tags.
+    pub async fn update_image(&self, i: &ImageRow) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let done = sqlx::query(&self.sql(
+            "UPDATE images SET name = ?, visibility = ?, protected = ?, os_hidden = ?, disk_format = ?, container_format = ?, \
+             min_disk = ?, min_ram = ?, properties = ?, updated_at = ? WHERE id = ?",
+        ))
+        .bind(&i.name)
+        .bind(&i.visibility)
+        .bind(i64::from(i.protected))
+        .bind(i64::from(i.os_hidden))
+        .bind(&i.disk_format)
+        .bind(&i.container_format)
+        .bind(i.min_disk)
+        .bind(i.min_ram)
+        .bind(Value::Object(i.properties.clone()).to_string())
+        .bind(i.updated_at)
+        .bind(&i.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&self.sql("DELETE FROM image_tags WHERE image_id = ?")).bind(&i.id).execute(&mut *tx).await?;
+        for tag in &i.tags {
+            sqlx::query(&self.sql("INSERT INTO image_tags (image_id, tag) VALUES (?, ?)")).bind(&i.id).bind(tag).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Moves an image from status `from` to `to`; false when it was not in `from`
+    /// (another upload got there first, or it is gone).
+    pub async fn transition(&self, id: &str, from: &str, to: &str, at: i64) -> Result<bool> {
+        let done = sqlx::query(&self.sql("UPDATE images SET status = ?, updated_at = ? WHERE id = ? AND status = ?"))
+            .bind(to)
+            .bind(at)
+            .bind(id)
+            .bind(from)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Marks a saving image active with what its data turned out to be; false when
+    /// it is no longer saving (deleted meanwhile).
+    pub async fn activate(&self, id: &str, data: &ImageData, at: i64) -> Result<bool> {
+        let done = sqlx::query(&self.sql(
+            "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?, os_hash_value = ?, \
+             updated_at = ? WHERE id = ? AND status = 'saving'",
+        ))
+        .bind(data.size)
+        .bind(data.virtual_size)
+        .bind(&data.checksum)
+        .bind(&data.os_hash_algo)
+        .bind(&data.os_hash_value)
+        .bind(at)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn with_tags(&self, mut i: ImageRow) -> Result<ImageRow> {
+        i.tags = sqlx::query_scalar(&self.sql("SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag"))
+            .bind(&i.id)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(i)
+    }
+
+    /// One image by id.
+    pub async fn get_image(&self, id: &str) -> Result<Option<ImageRow>> {
+        let row =
+            sqlx::query(&self.sql(&format!("SELECT {COLUMNS} FROM images WHERE id = ?"))).bind(id).fetch_optional(self.pool()).await?;
+        match row {
+            Some(row) => Ok(Some(self.with_tags(image_from(&row)?).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every image, newest first, with its tags.
+    pub async fn list_images(&self) -> Result<Vec<ImageRow>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM images ORDER BY created_at DESC, id DESC")).fetch_all(self.pool()).await?;
+        let mut tags: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for row in sqlx::query("SELECT image_id, tag FROM image_tags ORDER BY tag").fetch_all(self.pool()).await? {
+            tags.entry(row.try_get("image_id")?).or_default().push(row.try_get("tag")?);
+        }
+        rows.iter()
+            .map(|row| {
+                let mut image = image_from(row)?;
+                image.tags = tags.remove(&image.id).unwrap_or_default();
+                Ok(image)
+            })
+            .collect()
+    }
+
+    /// Adds a tag; false when the image already had it.
+    pub async fn add_tag(&self, id: &str, tag: &str, at: i64) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let exists: Option<String> = sqlx::query_scalar(&self.sql("SELECT tag FROM image_tags WHERE image_id = ? AND tag = ?"))
+            .bind(id)
+            .bind(tag)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            sqlx::query(&self.sql("INSERT INTO image_tags (image_id, tag) VALUES (?, ?)")).bind(id).bind(tag).execute(&mut *tx).await?;
+            sqlx::query(&self.sql("UPDATE images SET updated_at = ? WHERE id = ?")).bind(at).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(exists.is_none())
+    }
+
+    /// Removes a tag; false when the image did not have it.
+    pub async fn delete_tag(&self, id: &str, tag: &str, at: i64) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let done =
+            sqlx::query(&self.sql("DELETE FROM image_tags WHERE image_id = ? AND tag = ?")).bind(id).bind(tag).execute(&mut *tx).await?;
+        if done.rows_affected() > 0 {
+            sqlx::query(&self.sql("UPDATE images SET updated_at = ? WHERE id = ?")).bind(at).bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes an image and its tags; false when it did not exist.
+    pub async fn delete_image(&self, id: &str) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query(&self.sql("DELETE FROM image_tags WHERE image_id = ?")).bind(id).execute(&mut *tx).await?;
+        let done = sqlx::query(&self.sql("DELETE FROM images WHERE id = ?")).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,61 @@
+//! Image's tables, queries and data files. Nothing here knows HTTP or policy.
+
+mod files;
+mod images;
+
+pub use files::{FileStore, Staged, WriteError};
+pub use images::{ImageData, ImageRow};
+
+#[cfg(test)]
+mod tests;
+
+use db::Database;
+
+/// Image's schema migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write.
+    #[error("duplicate entry")]
+    Duplicate,
+    /// Anything else the database reported.
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if db::is_unique_violation(&e) { StoreError::Duplicate } else { StoreError::Db(e) }
+    }
+}
+
+/// Store result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Image's database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Wraps a connected database; call [`Store::migrate`] before first use.
+    pub fn new(db: Database) -> Self {
+        Store { db }
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> Result<(), db::DbError> {
+        self.db.migrate(&MIGRATOR).await
+    }
+
+    fn sql<'a>(&self, q: &'a str) -> std::borrow::Cow<'a, str> {
+        self.db.sql(q)
+    }
+
+    fn pool(&self) -> &sqlx::AnyPool {
+        self.db.pool()
+    }
+}

@@ -1,0 +1,72 @@
+//! Store tests, run on SQLite and on PostgreSQL and MariaDB where the machine has them.
+
+use serde_json::json;
+
+use super::*;
+
+fn image(id: &str, created_at: i64) -> ImageRow {
+    ImageRow {
+        id: id.into(),
+        name: Some(format!("image {id}")),
+        status: "queued".into(),
+        visibility: "shared".into(),
+        protected: false,
+        os_hidden: false,
+        owner: Some("p1".into()),
+        disk_format: Some("qcow2".into()),
+        container_format: Some("bare".into()),
+        size: None,
+        virtual_size: None,
+        checksum: None,
+        os_hash_algo: None,
+        os_hash_value: None,
+        min_disk: 0,
+        min_ram: 0,
+        properties: json!({"os_distro": "debian"}).as_object().cloned().unwrap(),
+        tags: vec!["b".into(), "a".into()],
+        created_at,
+        updated_at: created_at,
+    }
+}
+
+#[tokio::test]
+async fn images_round_trip_move_through_statuses_and_keep_tags() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+
+        s.create_image(&image("i1", 10)).await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        s.create_image(&image("i2", 20)).await.unwrap();
+        assert!(matches!(s.create_image(&image("i1", 30)).await, Err(StoreError::Duplicate)), "{backend}");
+        let back = s.get_image("i1").await.unwrap().unwrap();
+        assert_eq!(back, ImageRow { tags: vec!["a".into(), "b".into()], ..image("i1", 10) }, "{backend}");
+        let listed: Vec<String> = s.list_images().await.unwrap().into_iter().map(|i| i.id).collect();
+        assert_eq!(listed, ["i2", "i1"], "{backend}: newest first");
+
+        assert!(s.transition("i1", "queued", "saving", 11).await.unwrap(), "{backend}");
+        assert!(!s.transition("i1", "queued", "saving", 12).await.unwrap(), "{backend}: only one upload wins");
+        let data =
+            ImageData { size: 5, virtual_size: Some(5), checksum: "c".into(), os_hash_algo: "sha512".into(), os_hash_value: "h".into() };
+        assert!(s.activate("i1", &data, 13).await.unwrap(), "{backend}");
+        assert!(!s.activate("i1", &data, 14).await.unwrap(), "{backend}: activation needs a saving image");
+        let active = s.get_image("i1").await.unwrap().unwrap();
+        assert_eq!((active.status.as_str(), active.size, active.checksum.as_deref()), ("active", Some(5), Some("c")), "{backend}");
+
+        assert!(s.add_tag("i1", "c", 15).await.unwrap(), "{backend}");
+        assert!(!s.add_tag("i1", "c", 16).await.unwrap(), "{backend}");
+        assert!(s.delete_tag("i1", "a", 17).await.unwrap(), "{backend}");
+        assert!(!s.delete_tag("i1", "a", 18).await.unwrap(), "{backend}");
+        let mut renamed = s.get_image("i1").await.unwrap().unwrap();
+        assert_eq!(renamed.tags, ["b", "c"], "{backend}");
+        renamed.name = Some("renamed".into());
+        renamed.tags = vec!["z".into()];
+        renamed.updated_at = 19;
+        assert!(s.update_image(&renamed).await.unwrap(), "{backend}");
+        assert_eq!(s.get_image("i1").await.unwrap().unwrap(), renamed, "{backend}");
+
+        assert!(s.delete_image("i1").await.unwrap(), "{backend}");
+        assert!(!s.delete_image("i1").await.unwrap(), "{backend}");
+        assert!(s.get_image("i1").await.unwrap().is_none(), "{backend}");
+    }
+}

@@ -1,0 +1,335 @@
+//! Images over HTTP (Glance v2): records, lists, patches, tags and data in and out.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use md5::Md5;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha512};
+use system_tests::{Reply, TestCloud};
+
+async fn create(c: &TestCloud, token: &str, body: Value) -> Value {
+    let r = c.call(Method::POST, &c.image("/v2/images"), Some(token), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body
+}
+
+async fn upload(c: &TestCloud, token: &str, id: &str, data: Vec<u8>) -> StatusCode {
+    c.http
+        .put(c.image(&format!("/v2/images/{id}/file")))
+        .header("X-Auth-Token", token)
+        .header("Content-Type", "application/octet-stream")
+        .body(data)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+async fn patch(c: &TestCloud, token: &str, id: &str, media: &str, body: Value) -> Reply {
+    let res = c
+        .http
+        .patch(c.image(&format!("/v2/images/{id}")))
+        .header("X-Auth-Token", token)
+        .header("Content-Type", media)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    Reply { status, headers, body: res.json().await.unwrap_or(Value::Null) }
+}
+
+const V21: &str = "application/openstack-images-v2.1-json-patch";
+const V20: &str = "application/openstack-images-v2.0-json-patch";
+
+#[tokio::test]
+async fn an_image_goes_from_queued_to_active_and_its_data_comes_back_exactly() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let versions = c.call(Method::GET, &c.image(""), None, None).await;
+    assert_eq!(versions.status, StatusCode::MULTIPLE_CHOICES);
+    assert!(versions.body["versions"][0]["links"][0]["href"].as_str().unwrap().ends_with("/image/v2/"));
+
+    let image = create(&c, &admin, json!({"name": "img", "disk_format": "raw", "container_format": "bare", "ramdisk_id": "r"})).await;
+    assert_eq!((image["status"].as_str(), image["visibility"].as_str(), &image["size"]), (Some("queued"), Some("shared"), &Value::Null));
+    assert_eq!(image["ramdisk_id"], "r", "additional properties sit beside the base attributes");
+    let id = image["id"].as_str().unwrap().to_owned();
+    let file = c.image(&format!("/v2/images/{id}/file"));
+    assert_eq!(c.call(Method::GET, &file, Some(&admin), None).await.status, StatusCode::NO_CONTENT, "no data yet");
+
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    assert_eq!(upload(&c, &admin, &id, data.clone()).await, StatusCode::NO_CONTENT);
+    assert_eq!(upload(&c, &admin, &id, data.clone()).await, StatusCode::CONFLICT, "an active image takes no more data");
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.body;
+    assert_eq!(shown["status"], "active");
+    assert_eq!(shown["size"], 100_000);
+    assert_eq!(shown["virtual_size"], 100_000, "raw: the virtual size is the size");
+    let md5_hex: String = Md5::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    let sha_hex: String = Sha512::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!((shown["checksum"].as_str(), shown["os_hash_algo"].as_str()), (Some(md5_hex.as_str()), Some("sha512")));
+    assert_eq!(shown["os_hash_value"], sha_hex);
+
+    let res = c.http.get(&file).header("X-Auth-Token", &admin).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-md5"], md5_hex.as_str());
+    assert_eq!(res.bytes().await.unwrap().as_ref(), data.as_slice());
+    let ranged = c.http.get(&file).header("X-Auth-Token", &admin).header("Range", "bytes=10-19").send().await.unwrap();
+    assert_eq!(ranged.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(ranged.headers()["content-range"], "bytes 10-19/100000");
+    assert_eq!(ranged.bytes().await.unwrap().as_ref(), &data[10..20]);
+    let past = c.http.get(&file).header("X-Auth-Token", &admin).header("Range", "bytes=100000-").send().await.unwrap();
+    assert_eq!(past.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    assert_eq!(
+        c.call(Method::POST, &c.image(&format!("/v2/images/{id}/actions/deactivate")), Some(&admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.body;
+    assert_eq!(shown["status"], "deactivated");
+    assert_eq!(
+        c.call(Method::POST, &c.image(&format!("/v2/images/{id}/actions/reactivate")), Some(&admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+
+    let stored = c.dir.path().join("images").join(&id);
+    assert!(stored.exists());
+    assert_eq!(c.call(Method::DELETE, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.status, StatusCode::NO_CONTENT);
+    assert!(!stored.exists(), "deleting an image frees its data");
+    for method in [Method::GET, Method::DELETE] {
+        assert_eq!(c.call(method.clone(), &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            c.call(method, &c.image("/v2/images/"), Some(&admin), None).await.status,
+            StatusCode::NOT_FOUND,
+            "an empty id names no image"
+        );
+    }
+    assert_eq!(c.call(Method::GET, &c.image("/v2/images/not-a-uuid"), Some(&admin), None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_requests_get_glance_errors_and_change_nothing() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    for (body, status) in [
+        (json!({"name": "x", "disk_format": "wrong", "container_format": "bare"}), StatusCode::BAD_REQUEST),
+        (json!({"name": "x", "disk_format": "raw", "container_format": "wrong"}), StatusCode::BAD_REQUEST),
+        (json!({"name": "x", "status": "active"}), StatusCode::FORBIDDEN),
+        (json!({"name": "x", "os_glance_import_task": "t"}), StatusCode::FORBIDDEN),
+        (json!({"name": "x", "min_ram": "lots"}), StatusCode::BAD_REQUEST),
+        (json!({"name": "x", "visibility": "everyone"}), StatusCode::BAD_REQUEST),
+    ] {
+        let r = c.call(Method::POST, &c.image("/v2/images"), Some(&admin), Some(body.clone())).await;
+        assert_eq!(r.status, status, "{body}: {}", r.body);
+        assert_eq!(r.body["code"], format!("{} {}", status.as_u16(), status.canonical_reason().unwrap()), "Glance's error body");
+    }
+    let listed = c.call(Method::GET, &c.image("/v2/images"), Some(&admin), None).await;
+    assert_eq!(listed.body["images"], json!([]), "nothing was half-written");
+
+    let image = create(&c, &admin, json!({"name": "p", "disk_format": "qcow2", "container_format": "bare", "protected": true})).await;
+    let id = image["id"].as_str().unwrap();
+    assert_eq!(c.call(Method::DELETE, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.status, StatusCode::FORBIDDEN);
+    let wrong_type = c
+        .http
+        .put(c.image(&format!("/v2/images/{id}/file")))
+        .header("X-Auth-Token", &admin)
+        .header("Content-Type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let unformatted = create(&c, &admin, json!({"name": "no formats"})).await;
+    assert_eq!(upload(&c, &admin, unformatted["id"].as_str().unwrap(), b"x".to_vec()).await, StatusCode::BAD_REQUEST);
+    let still = c.call(Method::GET, &c.image(&format!("/v2/images/{}", unformatted["id"].as_str().unwrap())), Some(&admin), None).await;
+    assert_eq!(still.body["status"], "queued", "a refused upload leaves the image queued");
+
+    // Another project's user sees no private image of ours, and cannot change a public one.
+    let other_id = c.make_service_user(&admin, "other", "other-pw").await;
+    let member =
+        c.call(Method::GET, &c.v3("/roles?name=member"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
+    let service = c.call(Method::GET, &c.v3("/projects?name=service"), Some(&admin), None).await.body["projects"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    c.call(Method::PUT, &c.v3(&format!("/projects/{service}/users/{other_id}/roles/{member}")), Some(&admin), None).await;
+    let (other, _) = c.password_token("other", "other-pw", Some(json!({"project": {"id": service}}))).await.unwrap();
+    let private = create(&c, &admin, json!({"name": "mine", "visibility": "private"})).await;
+    let private_url = c.image(&format!("/v2/images/{}", private["id"].as_str().unwrap()));
+    assert_eq!(c.call(Method::GET, &private_url, Some(&other), None).await.status, StatusCode::NOT_FOUND);
+    let public = create(&c, &admin, json!({"name": "ours", "visibility": "public"})).await;
+    let public_id = public["id"].as_str().unwrap();
+    assert_eq!(c.call(Method::GET, &c.image(&format!("/v2/images/{public_id}")), Some(&other), None).await.status, StatusCode::OK);
+    let r = patch(&c, &other, public_id, V21, json!([{"op": "replace", "path": "/name", "value": "theirs"}])).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = c.call(Method::POST, &c.image("/v2/images"), Some(&other), Some(json!({"name": "loud", "visibility": "public"}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "only administrators publish images");
+}
+
+#[tokio::test]
+async fn patches_follow_both_dialects_and_tags_come_and_go() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let image =
+        create(&c, &admin, json!({"name": "before", "disk_format": "raw", "container_format": "bare", "os_distro": "debian"})).await;
+    let id = image["id"].as_str().unwrap();
+
+    let r = patch(&c, &admin, id, V20, json!([{"replace": "/name", "value": "after"}])).await;
+    assert_eq!((r.status, r.body["name"].as_str()), (StatusCode::OK, Some("after")));
+    let r = patch(&c, &admin, id, V20, json!([{"add": "/os_distro", "value": "fedora"}])).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "2.0: add does not overwrite");
+    let r = patch(
+        &c,
+        &admin,
+        id,
+        V21,
+        json!([{"op": "add", "path": "/os_distro", "value": "fedora"}, {"op": "add", "path": "/min_ram", "value": 512}]),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["os_distro"].as_str(), r.body["min_ram"].as_i64()),
+        (StatusCode::OK, Some("fedora"), Some(512)),
+        "2.1: add sets"
+    );
+    for (ops, status) in [
+        (json!([{"op": "replace", "path": "/status", "value": "active"}]), StatusCode::FORBIDDEN),
+        (json!([{"op": "remove", "path": "/name"}]), StatusCode::FORBIDDEN),
+        (json!([{"op": "remove", "path": "/missing"}]), StatusCode::CONFLICT),
+        (json!([{"op": "replace", "path": "/missing", "value": "x"}]), StatusCode::CONFLICT),
+        (json!([{"op": "add", "path": "/custom", "value": 5}]), StatusCode::BAD_REQUEST),
+        (json!([{"op": "add", "path": "/name", "value": "half"}, {"op": "replace", "path": "/id", "value": "x"}]), StatusCode::FORBIDDEN),
+    ] {
+        let r = patch(&c, &admin, id, V21, ops.clone()).await;
+        assert_eq!(r.status, status, "{ops}: {}", r.body);
+    }
+    let r = patch(&c, &admin, id, "application/json", json!([])).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(r.headers["accept-patch"].to_str().unwrap().contains("v2.1-json-patch"));
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.body;
+    assert_eq!(shown["name"], "after", "a refused patch changes nothing, not even its valid parts");
+    let r = patch(&c, &admin, id, V21, json!([{"op": "remove", "path": "/os_distro"}])).await;
+    assert!(r.body.get("os_distro").is_none());
+
+    let tag = |method: Method, t: &str| {
+        let url = c.image(&format!("/v2/images/{id}/tags/{t}"));
+        let (c, admin) = (&c, admin.clone());
+        async move { c.call(method, &url, Some(&admin), None).await.status }
+    };
+    assert_eq!(tag(Method::PUT, "gold").await, StatusCode::NO_CONTENT);
+    assert_eq!(tag(Method::PUT, "gold").await, StatusCode::NO_CONTENT, "idempotent");
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.body;
+    assert_eq!(shown["tags"], json!(["gold"]));
+    assert_eq!(tag(Method::DELETE, "gold").await, StatusCode::NO_CONTENT);
+    assert_eq!(tag(Method::DELETE, "gold").await, StatusCode::NOT_FOUND);
+    let missing =
+        c.call(Method::PUT, &c.image(&format!("/v2/images/{}/tags/x", "00000000-0000-0000-0000-000000000000")), Some(&admin), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn lists_filter_sort_and_page() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let mut ids = Vec::new();
+    for (i, format) in ["qcow2", "raw", "raw"].into_iter().enumerate() {
+        let image = create(
+            &c,
+            &admin,
+            json!({"name": format!("i{i}"), "disk_format": format, "container_format": "bare", "tags": ["all", format!("t{i}")]}),
+        )
+        .await;
+        let id = image["id"].as_str().unwrap().to_owned();
+        if i > 0 {
+            assert_eq!(upload(&c, &admin, &id, vec![0u8; 1000 * i]).await, StatusCode::NO_CONTENT);
+        }
+        ids.push(id);
+    }
+    let hidden = create(&c, &admin, json!({"name": "hidden", "os_hidden": true})).await;
+    let list = |query: &str| {
+        let url = c.image(&format!("/v2/images{query}"));
+        let query = query.to_owned();
+        let (c, admin) = (&c, admin.clone());
+        async move {
+            let r = c.call(Method::GET, &url, Some(&admin), None).await;
+            assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body);
+            r.body
+        }
+    };
+    let names =
+        |body: &Value| body["images"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(&list("").await), ["i2", "i1", "i0"], "newest first; hidden images stay out");
+    assert_eq!(names(&list("?os_hidden=True").await), ["hidden"]);
+    assert_eq!(hidden["os_hidden"], true);
+    assert_eq!(names(&list("?disk_format=raw").await), ["i2", "i1"]);
+    assert_eq!(names(&list("?status=active&sort_key=name&sort_dir=asc").await), ["i1", "i2"]);
+    assert_eq!(names(&list("?size_min=1500").await), ["i2"], "a null size never meets a bound");
+    assert_eq!(names(&list("?size=1000").await), ["i1"]);
+    assert_eq!(names(&list("?tag=all&tag=t0").await), ["i0"]);
+    assert_eq!(names(&list("?name=in:i0,i2&sort=name:asc").await), ["i0", "i2"]);
+    let first = list("?limit=2").await;
+    assert_eq!(names(&first), ["i2", "i1"]);
+    let next = first["next"].as_str().unwrap();
+    assert!(next.starts_with("/v2/images?") && next.contains(&format!("marker={}", ids[1])), "{next}");
+    let second = list(&next["/v2/images".len()..]).await;
+    assert_eq!(names(&second), ["i0"]);
+    assert!(second.get("next").is_none(), "a page that is not full is the last");
+    for bad in
+        ["?limit=x", "?sort_key=owner", "?marker=00000000-0000-0000-0000-000000000000", "?visibility=everyone", "?created_at=gt:never"]
+    {
+        let r = c.call(Method::GET, &c.image(&format!("/v2/images{bad}")), Some(&admin), None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    for schema in ["image", "images", "member", "members"] {
+        let r = c.call(Method::GET, &c.image(&format!("/v2/schemas/{schema}")), Some(&admin), None).await;
+        assert_eq!(r.body["name"], schema);
+    }
+}
+
+/// 2 GiB streamed up and back, compared by digest: the data is never held whole in
+/// memory on either side.
+#[tokio::test]
+async fn a_two_gibibyte_image_round_trips_byte_for_byte() {
+    const CHUNK: usize = 1 << 20;
+    const CHUNKS: usize = 2048;
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let image = create(&c, &admin, json!({"name": "big", "disk_format": "raw", "container_format": "bare"})).await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    // Each chunk is a different window on one pattern, so misplaced chunks would show.
+    let pattern = Bytes::from((0..CHUNK + 251).map(|j| (j * 7 % 251) as u8).collect::<Vec<u8>>());
+    let chunk = move |i: usize| pattern.slice(i % 251..i % 251 + CHUNK);
+    let mut sent = Sha512::new();
+    for i in 0..CHUNKS {
+        sent.update(&chunk(i));
+    }
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter((0..CHUNKS).map({
+        let chunk = chunk.clone();
+        move |i| Ok::<_, std::io::Error>(chunk(i))
+    })));
+    let res = c
+        .http
+        .put(c.image(&format!("/v2/images/{id}/file")))
+        .header("X-Auth-Token", &admin)
+        .header("Content-Type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let sent: String = sent.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.body;
+    assert_eq!(shown["size"], (CHUNK * CHUNKS) as u64);
+    assert_eq!(shown["os_hash_value"], sent);
+
+    let res = c.http.get(c.image(&format!("/v2/images/{id}/file"))).header("X-Auth-Token", &admin).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (mut received, mut len) = (Sha512::new(), 0usize);
+    let mut stream = res.bytes_stream();
+    while let Some(part) = stream.next().await {
+        let part = part.unwrap();
+        len += part.len();
+        received.update(&part);
+    }
+    let received: String = received.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!((len, received), (CHUNK * CHUNKS, sent), "every byte came back");
+}
