@@ -22,20 +22,27 @@ fn credentials() -> ServiceCredentials {
     }
 }
 
-/// Serves `GET /whoami` behind the validator; returns its base URL.
-async fn protected_service(validator: Validator) -> String {
-    let app = Router::new()
-        .route(
-            "/whoami",
-            get(|Authenticated(ctx): Authenticated| async move {
-                Json(json!({"user": ctx.user_id, "roles": ctx.roles, "service_roles": ctx.service_roles}))
-            }),
-        )
-        .with_state(validator);
+/// Serves `app` on a free loopback port; returns its base URL.
+async fn serve(app: Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
     url
+}
+
+/// Serves `GET /whoami` behind the validator; returns its base URL.
+async fn protected_service(validator: Validator) -> String {
+    serve(
+        Router::new()
+            .route(
+                "/whoami",
+                get(|Authenticated(ctx): Authenticated| async move {
+                    Json(json!({"user": ctx.user_id, "roles": ctx.roles, "service_roles": ctx.service_roles}))
+                }),
+            )
+            .with_state(validator),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -109,15 +116,14 @@ async fn an_unreachable_identity_is_a_503_not_a_401() {
 /// Serves a compute-like API behind the validator, naming its service type; returns its base URL.
 async fn compute_like_service(validator: Validator) -> String {
     let ok = || async { "ok" };
-    let app = Router::new()
-        .route("/v2.1/servers/{id}/ips", get(move |_: Authenticated| ok()))
-        .route("/v2.1/servers/{id}", get(move |_: Authenticated| ok()))
-        .layer(axum::Extension(http_api::ServiceType("compute")))
-        .with_state(validator);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    url
+    serve(
+        Router::new()
+            .route("/v2.1/servers/{id}/ips", get(move |_: Authenticated| ok()))
+            .route("/v2.1/servers/{id}", get(move |_: Authenticated| ok()))
+            .layer(axum::Extension(http_api::ServiceType("compute")))
+            .with_state(validator),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -199,6 +199,32 @@ pub fn opt_text(row: &AnyRow, column: &str) -> Result<Option<String>, sqlx::Erro
     }
 }
 
+/// Why a store call failed, in the terms a service acts on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (a duplicate name or id).
+    #[error("duplicate entry")]
+    Duplicate,
+    /// A row the write refers to does not exist, or others still refer to this one.
+    #[error("referenced row missing or still referenced")]
+    Reference,
+    /// Anything else the database reported.
+    #[error(transparent)]
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate
+        } else if is_foreign_key_violation(&e) {
+            StoreError::Reference
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
 /// Whether a query failed because it broke a unique constraint, on any backend.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().is_some_and(|e| e.is_unique_violation())

@@ -38,31 +38,7 @@ use serde_json::{Map, Value};
 /// Identity's schema migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Why a store call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A unique constraint refused the write (a duplicate name).
-    #[error("duplicate entry")]
-    Duplicate,
-    /// A row the write refers to does not exist, or others still refer to this one.
-    #[error("referenced row missing or still referenced")]
-    Reference,
-    /// Anything else the database reported.
-    #[error(transparent)]
-    Db(sqlx::Error),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        if db::is_unique_violation(&e) {
-            StoreError::Duplicate
-        } else if db::is_foreign_key_violation(&e) {
-            StoreError::Reference
-        } else {
-            StoreError::Db(e)
-        }
-    }
-}
+pub use db::StoreError;
 
 /// Store result.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

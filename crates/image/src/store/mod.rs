@@ -14,22 +14,7 @@ use db::Database;
 /// Image's schema migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Why a store call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A unique constraint refused the write.
-    #[error("duplicate entry")]
-    Duplicate,
-    /// Anything else the database reported.
-    #[error(transparent)]
-    Db(sqlx::Error),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        if db::is_unique_violation(&e) { StoreError::Duplicate } else { StoreError::Db(e) }
-    }
-}
+pub use db::StoreError;
 
 /// Store result.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
