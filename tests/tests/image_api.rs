@@ -209,6 +209,10 @@ async fn patches_follow_both_dialects_and_tags_come_and_go() {
     assert_eq!(shown["name"], "after", "a refused patch changes nothing, not even its valid parts");
     let r = patch(&c, &admin, id, V21, json!([{"op": "remove", "path": "/os_distro"}])).await;
     assert!(r.body.get("os_distro").is_none());
+    let r = patch(&c, &admin, id, V20, json!([{"replace": "/owner", "value": "0123456789abcdef0123456789abcdef"}])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&admin), None).await.body;
+    assert_eq!(shown["owner"], "0123456789abcdef0123456789abcdef", "an administrator may give an image away");
 
     let tag = |method: Method, t: &str| {
         let url = c.image(&format!("/v2/images/{id}/tags/{t}"));

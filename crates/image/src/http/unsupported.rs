@@ -1,5 +1,6 @@
-//! Glance APIs not built yet: image import (stage, then import) and image members.
-//! Their routes answer 501 with what to use instead, rather than pretending.
+//! Glance APIs not built yet: image import (stage, then import), image members, tasks
+//! and metadata definitions. Their routes answer 501 with what to use instead, rather
+//! than pretending.
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -23,7 +24,15 @@ async fn members() -> Response {
     )
 }
 
-/// Import and member routes.
+async fn tasks() -> Response {
+    glance_error(StatusCode::NOT_IMPLEMENTED, "The tasks API is not implemented yet.")
+}
+
+async fn metadefs() -> Response {
+    glance_error(StatusCode::NOT_IMPLEMENTED, "Metadata definitions (/v2/metadefs) are not implemented yet.")
+}
+
+/// Import, member, task and metadata definition routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/info/import", get(import))
@@ -31,4 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/v2/images/{id}/import", post(import))
         .route("/v2/images/{id}/members", get(members).post(members))
         .route("/v2/images/{id}/members/{member}", get(members).put(members).delete(members))
+        .route("/v2/tasks", get(tasks).post(tasks))
+        .route("/v2/tasks/{id}", get(tasks))
+        .route("/v2/schemas/task", get(tasks))
+        .route("/v2/schemas/tasks", get(tasks))
+        .route("/v2/metadefs/{*rest}", axum::routing::any(metadefs))
+        .route("/v2/schemas/metadefs/{*rest}", get(metadefs))
 }

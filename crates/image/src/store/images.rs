@@ -101,18 +101,19 @@ impl Store {
         Ok(())
     }
 
-    /// Rewrites what an update may change: name, visibility, flags, formats,
+    /// Rewrites what an update may change: name, visibility, flags, owner, formats,
     /// minimums, properties and tags.
     pub async fn update_image(&self, i: &ImageRow) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
         let done = sqlx::query(&self.sql(
-            "UPDATE images SET name = ?, visibility = ?, protected = ?, os_hidden = ?, disk_format = ?, container_format = ?, \
-             min_disk = ?, min_ram = ?, properties = ?, updated_at = ? WHERE id = ?",
+            "UPDATE images SET name = ?, visibility = ?, protected = ?, os_hidden = ?, owner = ?, disk_format = ?, \
+             container_format = ?, min_disk = ?, min_ram = ?, properties = ?, updated_at = ? WHERE id = ?",
         ))
         .bind(&i.name)
         .bind(&i.visibility)
         .bind(i64::from(i.protected))
         .bind(i64::from(i.os_hidden))
+        .bind(&i.owner)
         .bind(&i.disk_format)
         .bind(&i.container_format)
         .bind(i.min_disk)

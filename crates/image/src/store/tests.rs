@@ -60,6 +60,7 @@ async fn images_round_trip_move_through_statuses_and_keep_tags() {
         let mut renamed = s.get_image("i1").await.unwrap().unwrap();
         assert_eq!(renamed.tags, ["b", "c"], "{backend}");
         renamed.name = Some("renamed".into());
+        renamed.owner = Some("p2".into());
         renamed.tags = vec!["z".into()];
         renamed.updated_at = 19;
         assert!(s.update_image(&renamed).await.unwrap(), "{backend}");
