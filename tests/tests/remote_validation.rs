@@ -163,6 +163,16 @@ async fn remote_roles_hold_credential_tokens_to_their_access_rules() {
     assert_eq!(get("/v2.1/servers/abc/ips", restricted.clone()).await, StatusCode::OK, "the rule allows it");
     assert_eq!(get("/v2.1/servers/abc", restricted.clone()).await, StatusCode::UNAUTHORIZED, "no rule allows it");
     assert_eq!(get("/v2.1/servers/abc", user_token.clone()).await, StatusCode::OK, "unrestricted tokens are not held to rules");
+    let (nova_token, _) = c
+        .password_token("nova", "nova-service-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}})))
+        .await
+        .unwrap();
+    let with_service = |service: String| {
+        let (c, url, restricted) = (&c, format!("{compute}/v2.1/servers/abc"), restricted.clone());
+        async move { c.call_with(Method::GET, &url, Some(&restricted), None, &[("X-Service-Token", &service)]).await.status }
+    };
+    assert_eq!(with_service(nova_token).await, StatusCode::OK, "a service acting for the user is not held to its rules");
+    assert_eq!(with_service(admin.clone()).await, StatusCode::UNAUTHORIZED, "a token without the service role is no service token");
 
     // A service without a service type cannot judge rules, so it refuses restricted tokens.
     let whoami = protected_service(remote).await;

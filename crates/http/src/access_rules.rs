@@ -13,10 +13,10 @@ use common::access_rules::{Call, permits};
 #[derive(Debug, Clone, Copy)]
 pub struct ServiceType(pub &'static str);
 
-/// Whether `ctx` may make the request in `parts`. `service_token_valid` says whether a
-/// valid `X-Service-Token` came along: a service acting for the user is not held to
-/// the user's rules. Validating a token (`GET .../v3/auth/tokens`) is always allowed.
-pub fn allows(ctx: &RequestContext, parts: &Parts, service_token_valid: bool) -> bool {
+/// Whether `ctx` may make the request in `parts`. A service acting for the user, proven
+/// by an `X-Service-Token` with the `service` role (in `ctx.service_roles`), is not held
+/// to the user's rules; validating a token (`GET .../v3/auth/tokens`) is always allowed.
+pub fn allows(ctx: &RequestContext, parts: &Parts) -> bool {
     let Some(rules) = &ctx.access_rules else { return true };
     let Some(ServiceType(service)) = parts.extensions.get::<ServiceType>().copied() else {
         tracing::warn!("a token with access rules reached an API that names no service type; refused");
@@ -27,7 +27,7 @@ pub fn allows(ctx: &RequestContext, parts: &Parts, service_token_valid: bool) ->
     if service == "identity" && parts.method == Method::GET && inner.trim_end_matches('/').ends_with("/v3/auth/tokens") {
         return true;
     }
-    if service_token_valid {
+    if ctx.service_roles.iter().any(|r| r == "service") {
         return true;
     }
     let paths = [inner, outer];

@@ -84,7 +84,7 @@ where
         if let Some(service) = service {
             ctx.service_roles = validator.validate(service, &request_id).await.map_err(reject)?.roles;
         }
-        if !crate::access_rules::allows(&ctx, parts, service.is_some()) {
+        if !crate::access_rules::allows(&ctx, parts) {
             tracing::info!(user_id = %ctx.user_id, method = %parts.method, path = %parts.uri.path(), "refused by the token's access rules");
             return Err(reject(AuthFailure::Unauthorized));
         }

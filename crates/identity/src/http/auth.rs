@@ -34,20 +34,23 @@ impl FromRequestParts<AppState> for Caller {
         let token = parts.headers.get("x-auth-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty());
         let token = token.ok_or_else(|| Error::Unauthorized("no X-Auth-Token".into()))?;
         let token = state.identity.validate_token(token, false).await?;
-        let ctx = token.context(&request_id);
-        if ctx.access_rules.is_some() && !http_api::access_rules::allows(&ctx, parts, service_token_valid(state, parts).await) {
+        let mut ctx = token.context(&request_id);
+        if ctx.access_rules.is_some() {
+            ctx.service_roles = service_roles(state, parts).await;
+        }
+        if !http_api::access_rules::allows(&ctx, parts) {
             return Err(Error::Unauthorized(format!("{} {} is outside the token's access rules", parts.method, parts.uri.path())));
         }
         Ok(Caller { ctx, token })
     }
 }
 
-/// Whether the request carries a valid `X-Service-Token` with the service role.
-async fn service_token_valid(state: &AppState, parts: &Parts) -> bool {
+/// The roles of the request's `X-Service-Token`, if it carries a valid one.
+async fn service_roles(state: &AppState, parts: &Parts) -> Vec<String> {
     let Some(token) = parts.headers.get("x-service-token").and_then(|v| v.to_str().ok()).filter(|t| !t.is_empty()) else {
-        return false;
+        return Vec::new();
     };
-    state.identity.validate_token(token, false).await.is_ok_and(|t| t.roles.iter().any(|r| r.name == "service"))
+    state.identity.validate_token(token, false).await.map(|t| t.roles.iter().map(|r| r.name.clone()).collect()).unwrap_or_default()
 }
 
 fn with_subject(mut res: Response, token: &str) -> Response {
