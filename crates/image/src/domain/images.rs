@@ -138,7 +138,7 @@ impl Images {
     }
 
     /// An image `ctx` may change: visible (else 404) and owned or administered (else 403).
-    async fn changeable(&self, ctx: &RequestContext, id: &str, rule: &str) -> Result<ImageRow> {
+    pub(crate) async fn changeable(&self, ctx: &RequestContext, id: &str, rule: &str) -> Result<ImageRow> {
         self.enforce(ctx, rule)?;
         let image = self.visible(ctx, id).await?;
         if !self.is_admin(ctx)? && !self.owns(ctx, &image) {
@@ -310,15 +310,5 @@ impl Images {
             return Err(no_image(&image.id));
         }
         Ok(())
-    }
-
-    /// An image `ctx` may change, for `patch`.
-    pub(crate) async fn for_update(&self, ctx: &RequestContext, id: &str) -> Result<ImageRow> {
-        self.changeable(ctx, id, "modify_image").await
-    }
-
-    /// Whether `ctx` is an administrator, for `patch` and `list`.
-    pub(crate) fn admin(&self, ctx: &RequestContext) -> Result<bool> {
-        self.is_admin(ctx)
     }
 }

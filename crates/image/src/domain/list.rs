@@ -138,7 +138,7 @@ impl Images {
     /// The images `ctx` sees that meet `query`, one page of them.
     pub async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page> {
         self.enforce(ctx, "get_images")?;
-        let admin = self.admin(ctx)?;
+        let admin = self.is_admin(ctx)?;
         let all = self.store.list_images().await?;
         let marker = match &query.marker {
             Some(id) => {

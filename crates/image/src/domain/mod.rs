@@ -80,7 +80,7 @@ impl Images {
         if self.allowed(ctx, name)? { Ok(()) } else { Err(Error::Forbidden(format!("You are not authorized to complete {name} action."))) }
     }
 
-    fn is_admin(&self, ctx: &RequestContext) -> Result<bool> {
+    pub(crate) fn is_admin(&self, ctx: &RequestContext) -> Result<bool> {
         self.allowed(ctx, "context_is_admin")
     }
 }

@@ -58,7 +58,7 @@ fn string_or_null(key: &str, value: &Value) -> Result<Option<String>> {
 impl Images {
     /// Applies `changes` to image `id` for `ctx`; nothing is saved unless all apply.
     pub async fn update(&self, ctx: &RequestContext, id: &str, dialect: PatchDialect, changes: Vec<Change>) -> Result<ImageRow> {
-        let mut image = self.for_update(ctx, id).await?;
+        let mut image = self.changeable(ctx, id, "modify_image").await?;
         for change in &changes {
             let key = change.key();
             if READ_ONLY.contains(&key) {
@@ -110,7 +110,7 @@ impl Images {
             "os_hidden" => image.os_hidden = value.as_bool().ok_or_else(|| bad("a boolean"))?,
             "owner" => {
                 let owner = string_or_null(key, &value)?;
-                if owner != image.owner && !self.admin(ctx)? {
+                if owner != image.owner && !self.is_admin(ctx)? {
                     return Err(Error::Forbidden("Only an administrator may change the owner of an image.".into()));
                 }
                 image.owner = owner;
