@@ -408,6 +408,19 @@ expect_no_line "$(osa image list -f value -c ID)" "$img_id" "image list after de
 os_must_fail "No Image found|Could not find|HTTP 404|Not ?Found" --os-cloud ferrostack-admin image show "$img_id"
 ok
 
+step "image add project / image member list / image set --accept / image remove project"
+shared_id=$(osa image create --disk-format raw --container-format bare "shared-$sfx" -f value -c id)
+osa image add project "$shared_id" demo >/dev/null
+expect_eq "$(osa image member list "$shared_id" -f value -c Status)" pending "member status after image add project"
+expect_no_line "$(osd image list -f value -c ID)" "$shared_id" "the member's image list while the share is pending"
+osd image set --accept "$shared_id"
+expect_eq "$(osa image member list "$shared_id" -f value -c Status)" accepted "member status after image set --accept"
+expect_line "$(osd image list -f value -c ID)" "$shared_id" "the member's image list after accepting"
+osa image remove project "$shared_id" demo
+expect_no_line "$(osd image list -f value -c ID)" "$shared_id" "the member's image list after image remove project"
+osa image delete "$shared_id"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

@@ -20,6 +20,15 @@ pub struct TestCloud {
     pub http: reqwest::Client,
 }
 
+/// A user with the member role on a project of its own.
+#[derive(Debug, Clone)]
+pub struct ProjectMember {
+    pub user_id: String,
+    pub project_id: String,
+    /// A token scoped to the project.
+    pub token: String,
+}
+
 /// A response: status, headers and JSON body (`Null` when empty).
 #[derive(Debug)]
 pub struct Reply {
@@ -135,5 +144,28 @@ impl TestCloud {
         let grant = self.call(Method::PUT, &self.v3(&format!("/projects/{project}/users/{id}/roles/{role}")), Some(admin), None).await;
         assert_eq!(grant.status, StatusCode::NO_CONTENT);
         id
+    }
+
+    /// Creates user `name` (password `member-pw`) with the member role on a new project
+    /// `<name>-project`, and scopes a token to it.
+    pub async fn project_member(&self, name: &str) -> ProjectMember {
+        let admin = self.admin_token().await;
+        let user =
+            self.call(Method::POST, &self.v3("/users"), Some(&admin), Some(json!({"user": {"name": name, "password": "member-pw"}}))).await;
+        assert_eq!(user.status, StatusCode::CREATED, "{}", user.body);
+        let user_id = user.body["user"]["id"].as_str().expect("user id").to_owned();
+        let project = self
+            .call(Method::POST, &self.v3("/projects"), Some(&admin), Some(json!({"project": {"name": format!("{name}-project")}})))
+            .await;
+        assert_eq!(project.status, StatusCode::CREATED, "{}", project.body);
+        let project_id = project.body["project"]["id"].as_str().expect("project id").to_owned();
+        let roles = self.call(Method::GET, &self.v3("/roles?name=member"), Some(&admin), None).await;
+        let role = roles.body["roles"][0]["id"].as_str().expect("the member role").to_owned();
+        let grant =
+            self.call(Method::PUT, &self.v3(&format!("/projects/{project_id}/users/{user_id}/roles/{role}")), Some(&admin), None).await;
+        assert_eq!(grant.status, StatusCode::NO_CONTENT);
+        let scope = json!({"project": {"id": project_id}});
+        let (token, _) = self.password_token(name, "member-pw", Some(scope)).await.expect("the member authenticates");
+        ProjectMember { user_id, project_id, token }
     }
 }

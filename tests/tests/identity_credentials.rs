@@ -212,26 +212,12 @@ async fn credential_key_rotation_waits_for_migration_and_keeps_every_blob_readab
     assert_eq!(credential_blob(&c, &admin, &second).await, "second-secret");
 }
 
-/// A user with the member role on a project of their own, and a token scoped to it.
-async fn member_with_project(c: &TestCloud, name: &str) -> (String, String) {
-    let admin = c.admin_token().await;
-    let uid = make_user(c, &admin, name, "member-pw").await;
-    let project =
-        c.call(Method::POST, &c.v3("/projects"), Some(&admin), Some(json!({"project": {"name": format!("{name}-project")}}))).await;
-    let project = project.body["project"]["id"].as_str().unwrap().to_owned();
-    let member =
-        c.call(Method::GET, &c.v3("/roles?name=member"), Some(&admin), None).await.body["roles"][0]["id"].as_str().unwrap().to_owned();
-    let grant = c.call(Method::PUT, &c.v3(&format!("/projects/{project}/users/{uid}/roles/{member}")), Some(&admin), None).await;
-    assert_eq!(grant.status, StatusCode::NO_CONTENT);
-    let (token, _) = c.password_token(name, "member-pw", Some(json!({"project": {"id": project}}))).await.unwrap();
-    (uid, token)
-}
-
 #[tokio::test]
 async fn access_rules_restrict_what_a_credential_token_may_call() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    let (uid, token) = member_with_project(&c, "erin").await;
+    let erin = c.project_member("erin").await;
+    let (uid, token) = (erin.user_id, erin.token);
     let creds = c.v3(&format!("/users/{uid}/application_credentials"));
     let compute_rule = json!({"path": "/v2.1/servers/*/ips", "method": "GET", "service": "compute"});
     let projects_rule = json!({"path": "/v3/auth/projects", "method": "GET", "service": "identity"});
@@ -330,7 +316,7 @@ async fn access_rules_restrict_what_a_credential_token_may_call() {
     assert_eq!(c.call(Method::DELETE, &rule_url, Some(&token), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(c.call(Method::GET, &rule_url, Some(&token), None).await.status, StatusCode::NOT_FOUND);
 
-    let (_, other_token) = member_with_project(&c, "frank").await;
+    let other_token = c.project_member("frank").await.token;
     let foreign = c.call(Method::GET, &rules_url, Some(&other_token), None).await;
     assert_eq!(foreign.status, StatusCode::FORBIDDEN, "another user's rules are theirs");
 }

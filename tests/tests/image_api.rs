@@ -337,3 +337,72 @@ async fn a_two_gibibyte_image_round_trips_byte_for_byte() {
     let received: String = received.finalize().iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!((len, received), (CHUNK * CHUNKS, sent), "every byte came back");
 }
+
+#[tokio::test]
+async fn an_owner_shares_an_image_and_only_the_member_answers() {
+    let c = TestCloud::start().await;
+    let (owner, alt, other) = (c.project_member("owner").await, c.project_member("alt").await, c.project_member("other").await);
+    let image = create(&c, &owner.token, json!({"name": "shared", "disk_format": "raw", "container_format": "bare"})).await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    let members = c.image(&format!("/v2/images/{id}/members"));
+    let alt_member = c.image(&format!("/v2/images/{id}/members/{}", alt.project_id));
+    let listed_ids =
+        |r: Reply| r.body["images"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let list_as = |token: &str, query: &str| {
+        let url = c.image(&format!("/v2/images{query}"));
+        let token = token.to_owned();
+        let c = &c;
+        async move { listed_ids(c.call(Method::GET, &url, Some(&token), None).await) }
+    };
+
+    let added = c.call(Method::POST, &members, Some(&owner.token), Some(json!({"member": alt.project_id}))).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    assert_eq!((added.body["member_id"].as_str(), added.body["image_id"].as_str()), (Some(alt.project_id.as_str()), Some(id.as_str())));
+    assert_eq!((added.body["status"].as_str(), added.body["schema"].as_str()), (Some("pending"), Some("/v2/schemas/member")));
+    let again = c.call(Method::POST, &members, Some(&owner.token), Some(json!({"member": alt.project_id}))).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let by_alt = c.call(Method::POST, &members, Some(&alt.token), Some(json!({"member": other.project_id}))).await;
+    assert_eq!(by_alt.status, StatusCode::FORBIDDEN, "only the owner adds members: {}", by_alt.body);
+    let no_member = c.call(Method::POST, &members, Some(&owner.token), Some(json!({"project": "x"}))).await;
+    assert_eq!(no_member.status, StatusCode::BAD_REQUEST);
+
+    // Pending: alt sees the image itself, but not in its default list.
+    assert_eq!(c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&alt.token), None).await.status, StatusCode::OK);
+    assert_eq!(c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&other.token), None).await.status, StatusCode::NOT_FOUND);
+    assert!(!list_as(&alt.token, "").await.contains(&id));
+    assert_eq!(list_as(&alt.token, "?member_status=pending&visibility=shared").await, [id.clone()]);
+
+    let by_owner = c.call(Method::PUT, &alt_member, Some(&owner.token), Some(json!({"status": "accepted"}))).await;
+    assert_eq!(by_owner.status, StatusCode::FORBIDDEN, "the owner cannot answer for a member: {}", by_owner.body);
+    let invalid = c.call(Method::PUT, &alt_member, Some(&alt.token), Some(json!({"status": "maybe"}))).await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST, "{}", invalid.body);
+    let accepted = c.call(Method::PUT, &alt_member, Some(&alt.token), Some(json!({"status": "accepted"}))).await;
+    assert_eq!((accepted.status, accepted.body["status"].as_str()), (StatusCode::OK, Some("accepted")), "{}", accepted.body);
+    assert!(list_as(&alt.token, "").await.contains(&id), "an accepted image is listed");
+
+    let by_owner = c.call(Method::GET, &members, Some(&owner.token), None).await;
+    assert_eq!((by_owner.status, by_owner.body["members"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+    assert_eq!(by_owner.body["members"][0]["status"], "accepted");
+    assert_eq!(c.call(Method::GET, &alt_member, Some(&alt.token), None).await.body["status"], "accepted");
+    assert_eq!(c.call(Method::GET, &alt_member, Some(&other.token), None).await.status, StatusCode::NOT_FOUND);
+
+    let rejected = c.call(Method::PUT, &alt_member, Some(&alt.token), Some(json!({"status": "rejected"}))).await;
+    assert_eq!(rejected.status, StatusCode::OK);
+    assert!(!list_as(&alt.token, "").await.contains(&id), "a rejected image is not listed");
+    assert_eq!(list_as(&alt.token, "?member_status=rejected").await, [id.clone()]);
+
+    assert_eq!(c.call(Method::DELETE, &alt_member, Some(&alt.token), None).await.status, StatusCode::FORBIDDEN, "only the owner removes");
+    assert_eq!(c.call(Method::DELETE, &alt_member, Some(&owner.token), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(c.call(Method::DELETE, &alt_member, Some(&owner.token), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&alt.token), None).await.status, StatusCode::NOT_FOUND);
+
+    // Only shared images have members.
+    let private = create(&c, &owner.token, json!({"name": "private", "visibility": "private"})).await;
+    let private_members = c.image(&format!("/v2/images/{}/members", private["id"].as_str().unwrap()));
+    let refused = c.call(Method::POST, &private_members, Some(&owner.token), Some(json!({"member": alt.project_id}))).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert_eq!(
+        c.call(Method::GET, &format!("{private_members}/{}", alt.project_id), Some(&owner.token), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
+use common::policy::Policy;
 use identity::domain::bootstrap::{BootstrapOutcome, BootstrapSpec, ServiceSpec};
 use identity::domain::{KeyDirs, fernet_keys, policy_rules};
 use tokio::net::TcpListener;
@@ -64,7 +65,21 @@ pub async fn open_image(data_dir: &Path, config: &Config) -> anyhow::Result<imag
     let store = image::store::Store::new(db::Database::connect(&url).await?);
     store.migrate().await.context("image database migration")?;
     let files = image::store::FileStore::open(&data_dir.join("images")).context("image data directory")?;
-    Ok(image::Images::new(store, files, image::ImageConfig::default())?)
+    let policy = with_overrides(image::domain::policy::default_policy()?, data_dir, &["image-policy.yaml", "image-policy.json"])?;
+    Ok(image::Images::new(store, files, image::ImageConfig::default(), policy))
+}
+
+/// A service's default policy with the operator's files from the data directory
+/// (`names`, in order) applied over it.
+fn with_overrides(mut policy: Policy, data_dir: &Path, names: &[&str]) -> anyhow::Result<Policy> {
+    for name in names {
+        let path = data_dir.join(name);
+        if path.exists() {
+            policy.apply_file(&path)?;
+            tracing::info!(path = %path.display(), "policy overrides applied");
+        }
+    }
+    Ok(policy)
 }
 
 /// Opens identity over its database and keys, creating keys on first use.
@@ -79,14 +94,7 @@ pub async fn open_identity(data_dir: &Path, config: &Config, public_url: &str) -
     let keys = KeyDirs { tokens: data_dir.join("fernet-keys"), credentials: data_dir.join("credential-keys") };
     fernet_keys::setup(&keys.tokens)?;
     fernet_keys::setup(&keys.credentials)?;
-    let mut policy = policy_rules::default_policy()?;
-    for name in ["policy.yaml", "policy.json"] {
-        let path = data_dir.join(name);
-        if path.exists() {
-            policy.apply_file(&path)?;
-            tracing::info!(path = %path.display(), "policy overrides applied");
-        }
-    }
+    let policy = with_overrides(policy_rules::default_policy()?, data_dir, &["policy.yaml", "policy.json"])?;
     Ok(identity::Identity::new(store, config.identity.clone(), keys, policy, public_url.to_owned()).await?)
 }
 

@@ -230,6 +230,7 @@ pub fn parse_list_query(params: &[(String, String)]) -> Result<ListQuery> {
                 if !["pending", "accepted", "rejected", "all"].contains(&raw.as_str()) {
                     return Err(Error::BadRequest(format!("Invalid status value: {raw}")));
                 }
+                q.member_status = Some(raw.clone());
             }
             "os_hidden" => q.os_hidden = flag(key, raw)?,
             "protected" => q.filters.push(Filter::OneOf { key: key.clone(), values: vec![flag(key, raw)?.to_string()] }),

@@ -1,5 +1,6 @@
 //! Glance v2 on the wire: bodies and query strings exactly as Glance spells them.
 
 pub mod images;
+pub mod members;
 pub mod schemas;
 pub mod versions;

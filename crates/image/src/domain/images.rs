@@ -10,8 +10,9 @@ use futures_util::Stream;
 use serde_json::{Map, Value};
 
 use super::error::no_image;
+use super::policy::{image_target, project_target};
 use super::{Error, Images, Result};
-use crate::store::{ImageRow, StoreError};
+use crate::store::{ImageRow, MemberRow, StoreError};
 
 /// Disk formats Glance accepts by default.
 pub const DISK_FORMATS: [&str; 11] = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"];
@@ -109,56 +110,81 @@ fn is_image_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
 
-impl Images {
-    /// Whether `ctx` may see `image`: an administrator, its owner, or anyone when it
-    /// is public or community.
-    pub(crate) fn can_see(&self, ctx: &RequestContext, admin: bool, image: &ImageRow) -> bool {
-        admin || matches!(image.visibility.as_str(), "public" | "community") || self.owns(ctx, image)
-    }
+/// An image the caller may see, with the caller's own membership of it, if any.
+#[derive(Debug)]
+pub(crate) struct Visible {
+    pub image: ImageRow,
+    pub membership: Option<MemberRow>,
+}
 
-    fn owns(&self, ctx: &RequestContext, image: &ImageRow) -> bool {
+impl Visible {
+    /// The policy target for this image as the caller sees it.
+    pub fn target(&self) -> Value {
+        image_target(&self.image, self.membership.as_ref().map(|m| m.member.as_str()))
+    }
+}
+
+impl Images {
+    /// Whether `ctx` owns `image`.
+    pub(crate) fn owns(&self, ctx: &RequestContext, image: &ImageRow) -> bool {
         ctx.project_id().is_some_and(|p| image.owner.as_deref() == Some(p))
     }
 
-    /// An image `ctx` may see, or 404.
-    pub async fn get(&self, ctx: &RequestContext, id: &str) -> Result<ImageRow> {
-        self.enforce(ctx, "get_image")?;
-        self.visible(ctx, id).await
-    }
-
-    async fn visible(&self, ctx: &RequestContext, id: &str) -> Result<ImageRow> {
+    /// An image `ctx` may see, or 404: as Glance's database layer decides, an
+    /// administrator sees every image, anyone sees public and community ones, the
+    /// owner its own, and a project a shared image is offered to sees it whatever it
+    /// answered.
+    pub(crate) async fn visible(&self, ctx: &RequestContext, id: &str) -> Result<Visible> {
         if !is_image_id(id) {
             return Err(no_image(id));
         }
         let image = self.store.get_image(id).await?.ok_or_else(|| no_image(id))?;
-        if !self.can_see(ctx, self.is_admin(ctx)?, &image) {
+        let membership = match ctx.project_id() {
+            Some(project) if image.visibility == "shared" => self.store.get_member(id, project).await?,
+            _ => None,
+        };
+        let seen = self.is_admin(ctx)?
+            || matches!(image.visibility.as_str(), "public" | "community")
+            || self.owns(ctx, &image)
+            || membership.is_some();
+        if !seen {
             return Err(no_image(id));
         }
-        Ok(image)
+        Ok(Visible { image, membership })
     }
 
-    /// An image `ctx` may change: visible (else 404) and owned or administered (else 403).
+    /// An image `ctx` may see and rule `get_image` lets it read, or 404 (Glance does
+    /// not tell a caller that an image it may not read exists).
+    pub async fn get(&self, ctx: &RequestContext, id: &str) -> Result<ImageRow> {
+        let seen = self.visible(ctx, id).await?;
+        if !self.allowed(ctx, "get_image", &seen.target())? {
+            return Err(no_image(id));
+        }
+        Ok(seen.image)
+    }
+
+    /// An image `ctx` may change: visible (else 404), allowed by `rule` and owned or
+    /// administered (else 403).
     pub(crate) async fn changeable(&self, ctx: &RequestContext, id: &str, rule: &str) -> Result<ImageRow> {
-        self.enforce(ctx, rule)?;
-        let image = self.visible(ctx, id).await?;
-        if !self.is_admin(ctx)? && !self.owns(ctx, &image) {
+        let seen = self.visible(ctx, id).await?;
+        self.enforce(ctx, rule, &seen.target())?;
+        if !self.is_admin(ctx)? && !self.owns(ctx, &seen.image) {
             return Err(Error::Forbidden(format!("You are not permitted to modify image {id}: it belongs to another project.")));
         }
-        Ok(image)
+        Ok(seen.image)
     }
 
-    /// Refuses a visibility `ctx` may not give an image.
-    pub(crate) fn check_visibility_allowed(&self, ctx: &RequestContext, visibility: &str) -> Result<()> {
-        match visibility {
-            "public" => self.enforce(ctx, "publicize_image"),
-            "community" => self.enforce(ctx, "communitize_image"),
+    /// Refuses a visibility `ctx` may not give `image`.
+    pub(crate) fn check_visibility_allowed(&self, ctx: &RequestContext, image: &ImageRow) -> Result<()> {
+        match image.visibility.as_str() {
+            "public" => self.enforce(ctx, "publicize_image", &image_target(image, None)),
+            "community" => self.enforce(ctx, "communitize_image", &image_target(image, None)),
             _ => Ok(()),
         }
     }
 
     /// Creates an image record, queued for data.
     pub async fn create(&self, ctx: &RequestContext, req: NewImage) -> Result<ImageRow> {
-        self.enforce(ctx, "add_image")?;
         let admin = self.is_admin(ctx)?;
         let owner = match req.owner {
             Some(owner) if !admin && Some(owner.as_str()) != ctx.project_id() => {
@@ -167,6 +193,7 @@ impl Images {
             Some(owner) => Some(owner),
             None => ctx.project_id().map(str::to_owned),
         };
+        self.enforce(ctx, "add_image", &project_target(owner.as_deref()))?;
         let id = match req.id {
             Some(id) if !is_image_id(&id) => return Err(Error::BadRequest(format!("Invalid image id {id:?}: it must be a UUID."))),
             Some(id) => id,
@@ -199,7 +226,7 @@ impl Images {
             updated_at: now,
         };
         check_values(&image)?;
-        self.check_visibility_allowed(ctx, &image.visibility)?;
+        self.check_visibility_allowed(ctx, &image)?;
         match self.store.create_image(&image).await {
             Err(StoreError::Duplicate) => Err(Error::Conflict(format!("An image with identifier {} already exists", image.id))),
             other => other.map_err(Error::from),
@@ -277,8 +304,9 @@ impl Images {
     /// An image's data for `ctx`: none until active; a deactivated image's only for
     /// administrators.
     pub async fn download(&self, ctx: &RequestContext, id: &str) -> Result<ImageFile> {
-        self.enforce(ctx, "download_image")?;
-        let image = self.visible(ctx, id).await?;
+        let seen = self.visible(ctx, id).await?;
+        self.enforce(ctx, "download_image", &seen.target())?;
+        let image = seen.image;
         if image.status == "deactivated" && !self.is_admin(ctx)? {
             return Err(Error::Forbidden("The requested image has been deactivated. Image data download is forbidden.".into()));
         }
@@ -288,7 +316,7 @@ impl Images {
 
     /// Deactivates (`deactivate`) or reactivates an image; doing it twice is no error.
     pub async fn set_active(&self, ctx: &RequestContext, id: &str, active: bool) -> Result<()> {
-        let image = self.changeable(ctx, id, "modify_image").await?;
+        let image = self.changeable(ctx, id, if active { "reactivate" } else { "deactivate" }).await?;
         let (from, to) = if active { ("deactivated", "active") } else { ("active", "deactivated") };
         if image.status == to {
             return Ok(());

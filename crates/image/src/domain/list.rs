@@ -1,10 +1,12 @@
 //! Image lists: who sees what, Glance's filters, sorting and keyset pagination.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use common::RequestContext;
 
 use super::error::no_image;
+use super::policy::project_target;
 use super::{Error, Images, Result};
 use crate::store::ImageRow;
 
@@ -47,6 +49,9 @@ pub struct ListQuery {
     pub visibility: Option<String>,
     /// List only hidden images (`os_hidden=true`) instead of only visible ones.
     pub os_hidden: bool,
+    /// Which shared images offered to the caller to list: `pending`, `accepted`
+    /// (`None` means this), `rejected` or `all`.
+    pub member_status: Option<String>,
 }
 
 /// One page of a list; `full` when the page is full, so that a next page may exist.
@@ -137,24 +142,41 @@ fn compare(a: &ImageRow, b: &ImageRow, keys: &[(String, bool)]) -> Ordering {
 impl Images {
     /// The images `ctx` sees that meet `query`, one page of them.
     pub async fn list(&self, ctx: &RequestContext, query: &ListQuery) -> Result<Page> {
-        self.enforce(ctx, "get_images")?;
+        self.enforce(ctx, "get_images", &project_target(ctx.project_id()))?;
         let admin = self.is_admin(ctx)?;
+        let memberships = match ctx.project_id() {
+            Some(project) => self.store.memberships(project).await?,
+            None => HashMap::new(),
+        };
+        let member_status = query.member_status.as_deref().unwrap_or("accepted");
+        let own = |i: &ImageRow| self.owns(ctx, i);
+        // Glance's database layer: what a caller sees at all, then which of that a list
+        // shows. A shared image is listed for a member only with the status asked for.
+        let listed = |i: &ImageRow| {
+            admin
+                || matches!(i.visibility.as_str(), "public" | "community")
+                || own(i)
+                || (i.visibility == "shared" && memberships.get(&i.id).is_some_and(|s| member_status == "all" || s == member_status))
+        };
         let all = self.store.list_images().await?;
         let marker = match &query.marker {
             Some(id) => {
                 let found = all.iter().find(|i| &i.id == id).ok_or_else(|| Error::BadRequest(format!("marker {id} not found")))?;
-                if !self.can_see(ctx, admin, found) {
+                if !(admin
+                    || matches!(found.visibility.as_str(), "public" | "community")
+                    || own(found)
+                    || (found.visibility == "shared" && memberships.contains_key(id)))
+                {
                     return Err(no_image(id));
                 }
                 Some(found.clone())
             }
             None => None,
         };
-        let own = |i: &ImageRow| ctx.project_id().is_some_and(|p| i.owner.as_deref() == Some(p));
         let keys = order(&query.sort);
         let mut images: Vec<ImageRow> = all
             .into_iter()
-            .filter(|i| i.status != "killed" && i.os_hidden == query.os_hidden && self.can_see(ctx, admin, i))
+            .filter(|i| i.status != "killed" && i.os_hidden == query.os_hidden && listed(i))
             .filter(|i| match query.visibility.as_deref() {
                 None => i.visibility != "community" || own(i),
                 Some("all") => true,

@@ -4,7 +4,9 @@
 pub mod error;
 pub mod images;
 pub mod list;
+pub mod members;
 pub mod patch;
+pub mod policy;
 
 pub use error::{Error, Result};
 pub use images::{ImageFile, NewImage};
@@ -13,7 +15,7 @@ pub use patch::{Change, PatchDialect};
 
 use common::RequestContext;
 use common::policy::Policy;
-use serde_json::json;
+use serde_json::Value;
 
 use crate::store::{FileStore, Store};
 
@@ -34,23 +36,6 @@ impl Default for ImageConfig {
     }
 }
 
-/// Glance's default rules that this service consults; ownership and visibility
-/// themselves are rules of the domain, as in Glance's database layer.
-fn default_policy() -> Result<Policy> {
-    Ok(Policy::new(&[
-        ("context_is_admin", "role:admin"),
-        ("publicize_image", "role:admin"),
-        ("communitize_image", "role:member or role:admin"),
-        ("add_image", "role:member or role:admin"),
-        ("modify_image", "role:member or role:admin"),
-        ("upload_image", "role:member or role:admin"),
-        ("delete_image", "role:member or role:admin"),
-        ("get_image", "role:reader or role:admin"),
-        ("get_images", "role:reader or role:admin"),
-        ("download_image", "role:reader or role:admin"),
-    ])?)
-}
-
 /// The image service: its database, its data files, its policy.
 pub struct Images {
     store: Store,
@@ -60,9 +45,10 @@ pub struct Images {
 }
 
 impl Images {
-    /// Builds the service over a migrated store and a data directory.
-    pub fn new(store: Store, files: FileStore, config: ImageConfig) -> Result<Self> {
-        Ok(Images { store, files, policy: default_policy()?, config })
+    /// Builds the service over a migrated store and a data directory, under `policy`
+    /// (Glance's defaults from [`policy::default_policy`] with any operator overrides).
+    pub fn new(store: Store, files: FileStore, config: ImageConfig, policy: Policy) -> Self {
+        Images { store, files, policy, config }
     }
 
     /// The settings in force.
@@ -70,17 +56,22 @@ impl Images {
         &self.config
     }
 
-    /// Whether `ctx` passes rule `name`.
-    fn allowed(&self, ctx: &RequestContext, name: &str) -> Result<bool> {
-        Ok(self.policy.enforce(name, &json!({}), &ctx.policy_credentials())?)
+    /// Whether `ctx` passes rule `name` on `target`.
+    fn allowed(&self, ctx: &RequestContext, name: &str, target: &Value) -> Result<bool> {
+        Ok(self.policy.enforce(name, target, &ctx.policy_credentials())?)
     }
 
-    /// Refuses `ctx` unless it passes rule `name`.
-    fn enforce(&self, ctx: &RequestContext, name: &str) -> Result<()> {
-        if self.allowed(ctx, name)? { Ok(()) } else { Err(Error::Forbidden(format!("You are not authorized to complete {name} action."))) }
+    /// Refuses `ctx` (403) unless it passes rule `name` on `target`.
+    fn enforce(&self, ctx: &RequestContext, name: &str, target: &Value) -> Result<()> {
+        if self.allowed(ctx, name, target)? {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(format!("You are not authorized to complete {name} action.")))
+        }
     }
 
+    /// Whether `ctx` is an administrator (`context_is_admin`).
     pub(crate) fn is_admin(&self, ctx: &RequestContext) -> Result<bool> {
-        self.allowed(ctx, "context_is_admin")
+        self.allowed(ctx, "context_is_admin", &Value::Null)
     }
 }

@@ -103,8 +103,10 @@ impl Images {
             "name" => image.name = string_or_null(key, &value)?,
             "visibility" => {
                 let visibility = value.as_str().ok_or_else(|| bad("a string"))?.to_owned();
-                self.check_visibility_allowed(ctx, &visibility)?;
-                image.visibility = visibility;
+                if visibility != image.visibility {
+                    image.visibility = visibility;
+                    self.check_visibility_allowed(ctx, image)?;
+                }
             }
             "protected" => image.protected = value.as_bool().ok_or_else(|| bad("a boolean"))?,
             "os_hidden" => image.os_hidden = value.as_bool().ok_or_else(|| bad("a boolean"))?,

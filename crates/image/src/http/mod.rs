@@ -4,6 +4,7 @@
 mod error;
 mod image_data;
 mod images;
+mod members;
 mod schemas;
 mod tags;
 mod unsupported;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .merge(images::routes())
         .merge(image_data::routes())
         .merge(tags::routes())
+        .merge(members::routes())
         .merge(unsupported::routes())
         .fallback(|| async { error::glance_error(StatusCode::NOT_FOUND, "The resource could not be found.") })
         .method_not_allowed_fallback(|| async {

@@ -1,4 +1,4 @@
-//! Glance APIs not built yet: image import (stage, then import), image members, tasks
+//! Glance APIs not built yet: image import (stage, then import), tasks
 //! and metadata definitions. Their routes answer 501 with what to use instead, rather
 //! than pretending.
 
@@ -17,13 +17,6 @@ async fn import() -> Response {
     )
 }
 
-async fn members() -> Response {
-    glance_error(
-        StatusCode::NOT_IMPLEMENTED,
-        "Image members are not implemented yet; share an image with visibility 'public' or 'community'.",
-    )
-}
-
 async fn tasks() -> Response {
     glance_error(StatusCode::NOT_IMPLEMENTED, "The tasks API is not implemented yet.")
 }
@@ -32,14 +25,12 @@ async fn metadefs() -> Response {
     glance_error(StatusCode::NOT_IMPLEMENTED, "Metadata definitions (/v2/metadefs) are not implemented yet.")
 }
 
-/// Import, member, task and metadata definition routes.
+/// Import, task and metadata definition routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v2/info/import", get(import))
         .route("/v2/images/{id}/stage", put(import))
         .route("/v2/images/{id}/import", post(import))
-        .route("/v2/images/{id}/members", get(members).post(members))
-        .route("/v2/images/{id}/members/{member}", get(members).put(members).delete(members))
         .route("/v2/tasks", get(tasks).post(tasks))
         .route("/v2/tasks/{id}", get(tasks))
         .route("/v2/schemas/task", get(tasks))

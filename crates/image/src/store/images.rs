@@ -225,10 +225,11 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes an image and its tags; false when it did not exist.
+    /// Deletes an image with its tags and members; false when it did not exist.
     pub async fn delete_image(&self, id: &str) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("DELETE FROM image_tags WHERE image_id = ?")).bind(id).execute(&mut *tx).await?;
+        sqlx::query(&self.sql("DELETE FROM image_members WHERE image_id = ?")).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&self.sql("DELETE FROM images WHERE id = ?")).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)

@@ -2,9 +2,11 @@
 
 mod files;
 mod images;
+mod members;
 
 pub use files::{FileStore, Staged, WriteError};
 pub use images::{ImageData, ImageRow};
+pub use members::MemberRow;
 
 #[cfg(test)]
 mod tests;

@@ -71,3 +71,43 @@ async fn images_round_trip_move_through_statuses_and_keep_tags() {
         assert!(s.get_image("i1").await.unwrap().is_none(), "{backend}");
     }
 }
+
+#[tokio::test]
+async fn members_are_unique_per_project_capped_and_go_with_their_image() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        s.create_image(&image("i1", 10)).await.unwrap();
+        s.create_image(&image("i2", 20)).await.unwrap();
+        let member = |image_id: &str, member: &str, at| MemberRow {
+            image_id: image_id.into(),
+            member: member.into(),
+            status: "pending".into(),
+            created_at: at,
+            updated_at: at,
+        };
+        assert!(s.add_member(&member("i1", "p2", 1), 2).await.unwrap(), "{backend}");
+        assert!(matches!(s.add_member(&member("i1", "p2", 2), 2).await, Err(StoreError::Duplicate)), "{backend}");
+        assert!(s.add_member(&member("i1", "p3", 3), 2).await.unwrap(), "{backend}");
+        assert!(!s.add_member(&member("i1", "p4", 4), 2).await.unwrap(), "{backend}: the quota holds");
+        assert!(s.add_member(&member("i2", "p2", 5), 2).await.unwrap(), "{backend}");
+
+        assert!(s.set_member_status("i1", "p2", "accepted", 6).await.unwrap(), "{backend}");
+        assert!(!s.set_member_status("i1", "p9", "accepted", 6).await.unwrap(), "{backend}");
+        assert_eq!(
+            s.get_member("i1", "p2").await.unwrap(),
+            Some(MemberRow { status: "accepted".into(), updated_at: 6, ..member("i1", "p2", 1) }),
+            "{backend}"
+        );
+        let listed: Vec<String> = s.list_members("i1").await.unwrap().into_iter().map(|m| m.member).collect();
+        assert_eq!(listed, ["p2", "p3"], "{backend}");
+        let of_p2 = s.memberships("p2").await.unwrap();
+        assert_eq!((of_p2["i1"].as_str(), of_p2["i2"].as_str()), ("accepted", "pending"), "{backend}");
+
+        assert!(s.delete_member("i1", "p3").await.unwrap(), "{backend}");
+        assert!(!s.delete_member("i1", "p3").await.unwrap(), "{backend}");
+        assert!(s.delete_image("i2").await.unwrap(), "{backend}");
+        assert_eq!(s.get_member("i2", "p2").await.unwrap(), None, "{backend}: members go with their image");
+    }
+}
