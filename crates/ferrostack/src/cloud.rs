@@ -181,12 +181,12 @@ fn spawn_revocation_sync(identity: Arc<identity::Identity>) -> JoinHandle<()> {
             if let Err(e) = identity.refresh_revocations().await {
                 tracing::warn!(error = %e, "refreshing revocation events failed");
             }
-            if ticks % 30 == 0 {
-                if let Err(e) = identity.reload_keys() {
-                    tracing::warn!(error = %e, "reloading Fernet keys failed");
-                }
+            if ticks.is_multiple_of(30)
+                && let Err(e) = identity.reload_keys()
+            {
+                tracing::warn!(error = %e, "reloading Fernet keys failed");
             }
-            if ticks % 1800 == 0 {
+            if ticks.is_multiple_of(1800) {
                 match identity.prune_revocations().await {
                     Ok(n) if n > 0 => tracing::info!(pruned = n, "expired revocation events removed"),
                     Ok(_) => {}

@@ -69,10 +69,11 @@ impl RemoteValidator {
 
     async fn service_token(&self, renew: bool) -> Result<String, AuthFailure> {
         let mut slot = self.service_token.lock().await;
-        if let Some((token, renew_at)) = slot.as_ref() {
-            if !renew && Instant::now() < *renew_at {
-                return Ok(token.clone());
-            }
+        if let Some((token, renew_at)) = slot.as_ref()
+            && !renew
+            && Instant::now() < *renew_at
+        {
+            return Ok(token.clone());
         }
         let c = &self.credentials;
         let body = json!({"auth": {
@@ -177,10 +178,10 @@ pub fn context_from_token(body: &Value, request_id: &str) -> Option<RequestConte
 impl TokenValidator for RemoteValidator {
     async fn validate(&self, token: &str, request_id: &str) -> Result<RequestContext, AuthFailure> {
         let now = Instant::now();
-        if let Some((until, ctx)) = self.cache.lock().get(token) {
-            if now < *until {
-                return Ok(RequestContext { request_id: request_id.to_owned(), ..ctx.clone() });
-            }
+        if let Some((until, ctx)) = self.cache.lock().get(token)
+            && now < *until
+        {
+            return Ok(RequestContext { request_id: request_id.to_owned(), ..ctx.clone() });
         }
         let (ctx, lifetime) = self.fetch(token, request_id).await?;
         self.cache.lock().put(token.to_owned(), (now + self.ttl.min(lifetime), ctx.clone()));

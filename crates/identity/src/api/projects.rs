@@ -77,10 +77,10 @@ pub fn apply_update(before: &ProjectRow, body: &Map<String, Value>) -> Result<Pr
     check(&UPDATE, &Value::Object(body.clone()))?;
     let p = member(body, "project")?;
     check_same_id(p, &before.id, "project")?;
-    if let Some(domain_id) = p.get("domain_id") {
-        if domain_id.as_str() != Some(before.domain_id.as_str()) {
-            return Err(Error::Validation("Cannot change Domain ID.".into()));
-        }
+    if let Some(domain_id) = p.get("domain_id")
+        && domain_id.as_str() != Some(before.domain_id.as_str())
+    {
+        return Err(Error::Validation("Cannot change Domain ID.".into()));
     }
     if let Some(parent_id) = p.get("parent_id") {
         let parent = parent_id.as_str();

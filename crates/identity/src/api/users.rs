@@ -80,10 +80,10 @@ pub fn apply_update(before: &UserRow, body: &Map<String, Value>) -> Result<(User
     check(&UPDATE, &Value::Object(body.clone()))?;
     let u = member(body, "user")?;
     check_same_id(u, &before.id, "user")?;
-    if let Some(domain_id) = str_field(u, "domain_id") {
-        if domain_id != before.domain_id {
-            return Err(Error::Validation("Cannot change Domain ID.".into()));
-        }
+    if let Some(domain_id) = str_field(u, "domain_id")
+        && domain_id != before.domain_id
+    {
+        return Err(Error::Validation("Cannot change Domain ID.".into()));
     }
     let mut after = before.clone();
     if let Some(name) = str_field(u, "name") {

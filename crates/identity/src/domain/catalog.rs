@@ -99,10 +99,10 @@ impl Identity {
         if self.store.get_service(&e.service_id).await?.is_none() {
             return Err(Error::Validation(format!("Invalid input for field 'service_id': service {} does not exist.", e.service_id)));
         }
-        if let Some(region) = &e.region_id {
-            if self.store.get_region(region).await?.is_none() {
-                return Err(Error::Validation(format!("Invalid input for field 'region_id': region {region} does not exist.")));
-            }
+        if let Some(region) = &e.region_id
+            && self.store.get_region(region).await?.is_none()
+        {
+            return Err(Error::Validation(format!("Invalid input for field 'region_id': region {region} does not exist.")));
         }
         Ok(())
     }
@@ -110,14 +110,14 @@ impl Identity {
     /// Makes the endpoint's region when `create_region` (it was named by the legacy
     /// `region` field, as Keystone allows) and it does not exist yet.
     async fn legacy_region(&self, e: &EndpointRow, create_region: bool) -> Result<()> {
-        if let (true, Some(region)) = (create_region, &e.region_id) {
-            if self.store.get_region(region).await?.is_none() {
-                let row = RegionRow { id: region.clone(), description: String::new(), parent_region_id: None, extra: Default::default() };
-                match self.store.create_region(&row).await {
-                    // Another request made it meanwhile: just as good.
-                    Ok(()) | Err(StoreError::Duplicate) => {}
-                    Err(other) => return Err(other.into()),
-                }
+        if let (true, Some(region)) = (create_region, &e.region_id)
+            && self.store.get_region(region).await?.is_none()
+        {
+            let row = RegionRow { id: region.clone(), description: String::new(), parent_region_id: None, extra: Default::default() };
+            match self.store.create_region(&row).await {
+                // Another request made it meanwhile: just as good.
+                Ok(()) | Err(StoreError::Duplicate) => {}
+                Err(other) => return Err(other.into()),
             }
         }
         Ok(())
@@ -175,10 +175,10 @@ impl Identity {
     /// The catalog as tokens carry it, cached until the next write.
     pub async fn catalog_json(&self) -> Result<Arc<Value>> {
         let generation = self.generation();
-        if let Some((g, cached)) = self.catalog_cache.read().as_ref() {
-            if *g == generation {
-                return Ok(Arc::clone(cached));
-            }
+        if let Some((g, cached)) = self.catalog_cache.read().as_ref()
+            && *g == generation
+        {
+            return Ok(Arc::clone(cached));
         }
         let entries: Vec<Value> = self
             .catalog()

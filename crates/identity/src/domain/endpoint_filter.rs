@@ -143,10 +143,10 @@ impl Identity {
     /// Every project's endpoint restriction, computed once per generation.
     async fn endpoint_filter(&self) -> Result<Arc<EndpointFilter>> {
         let generation = self.generation();
-        if let Some((g, cached)) = self.endpoint_filter_cache.read().as_ref() {
-            if *g == generation {
-                return Ok(Arc::clone(cached));
-            }
+        if let Some((g, cached)) = self.endpoint_filter_cache.read().as_ref()
+            && *g == generation
+        {
+            return Ok(Arc::clone(cached));
         }
         let mut filter: EndpointFilter = HashMap::new();
         for (project, endpoint) in self.store.list_project_endpoints().await? {

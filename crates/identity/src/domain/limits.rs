@@ -19,10 +19,10 @@ impl Identity {
         if self.store.get_service(service_id).await?.is_none() {
             return Err(Error::Validation(format!("Invalid input for field 'service_id': service {service_id} does not exist.")));
         }
-        if let Some(region) = region_id {
-            if self.store.get_region(region).await?.is_none() {
-                return Err(Error::Validation(format!("Invalid input for field 'region_id': region {region} does not exist.")));
-            }
+        if let Some(region) = region_id
+            && self.store.get_region(region).await?.is_none()
+        {
+            return Err(Error::Validation(format!("Invalid input for field 'region_id': region {region} does not exist.")));
         }
         Ok(())
     }

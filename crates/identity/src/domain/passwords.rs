@@ -67,16 +67,17 @@ impl Identity {
                     }
                 }
             }
-            if self_service && sc.minimum_password_age > 0 {
-                if let Some(current) = history.last() {
-                    let ready_at = current.created_at + sc.minimum_password_age * DAY;
-                    if now_micros() < ready_at {
-                        return Err(Error::ForbiddenAction(format!(
-                            "You cannot change your password at this time due to the minimum password age. Once you change your password, it must be used for {} day(s) before it can be changed. Please try again in {} day(s) or contact your administrator to reset your password.",
-                            sc.minimum_password_age,
-                            ((ready_at - now_micros()) as f64 / DAY as f64).ceil() as i64
-                        )));
-                    }
+            if self_service
+                && sc.minimum_password_age > 0
+                && let Some(current) = history.last()
+            {
+                let ready_at = current.created_at + sc.minimum_password_age * DAY;
+                if now_micros() < ready_at {
+                    return Err(Error::ForbiddenAction(format!(
+                        "You cannot change your password at this time due to the minimum password age. Once you change your password, it must be used for {} day(s) before it can be changed. Please try again in {} day(s) or contact your administrator to reset your password.",
+                        sc.minimum_password_age,
+                        ((ready_at - now_micros()) as f64 / DAY as f64).ceil() as i64
+                    )));
                 }
             }
         }
@@ -85,10 +86,8 @@ impl Identity {
         let expires_at: Option<Micros> =
             if !self_service && sc.change_password_upon_first_use && !option("ignore_change_password_upon_first_use") {
                 Some(now)
-            } else if let Some(days) = sc.password_expires_days.filter(|_| !option("ignore_password_expiry")) {
-                Some(now + days * DAY)
             } else {
-                None
+                sc.password_expires_days.filter(|_| !option("ignore_password_expiry")).map(|days| now + days * DAY)
             };
         Ok(PasswordRow { hash: self.hash_secret(password).await?, created_at: now, expires_at, self_service })
     }

@@ -117,12 +117,12 @@ impl Identity {
                 }
             }
         }
-        if !before.enabled && after.enabled {
-            if let Some(parent_id) = &after.parent_id {
-                if !self.get_project(parent_id).await?.enabled {
-                    return Err(Error::ForbiddenAction(format!("cannot enable project {} since it has disabled parents.", after.id)));
-                }
-            }
+        if !before.enabled
+            && after.enabled
+            && let Some(parent_id) = &after.parent_id
+            && !self.get_project(parent_id).await?.enabled
+        {
+            return Err(Error::ForbiddenAction(format!("cannot enable project {} since it has disabled parents.", after.id)));
         }
         match self.store.update_project(&after).await {
             Err(StoreError::Duplicate) => Err(duplicate("project", format_args!("name {} at domain ID {}", after.name, after.domain_id))),

@@ -51,6 +51,10 @@ impl Implications {
     }
 }
 
+/// Where an assignment lands once inheritance is expanded: the target, and the
+/// target it was inherited from, if any.
+type ExpandedTarget = (TargetType, String, Option<(TargetType, String)>);
+
 impl Identity {
     /// The implication graph as stored now.
     pub async fn implications(&self) -> Result<Implications> {
@@ -201,13 +205,13 @@ impl Identity {
             TargetType::Domain => Some(self.get_domain(&a.target_id).await?.id),
             TargetType::System => None,
         };
-        if let Some(role_domain) = &role.domain_id {
-            if target_domain.as_ref() != Some(role_domain) {
-                return Err(Error::ForbiddenAction(format!(
-                    "Domain-specific role {} can only be assigned within domain {role_domain}.",
-                    role.id
-                )));
-            }
+        if let Some(role_domain) = &role.domain_id
+            && target_domain.as_ref() != Some(role_domain)
+        {
+            return Err(Error::ForbiddenAction(format!(
+                "Domain-specific role {} can only be assigned within domain {role_domain}.",
+                role.id
+            )));
         }
         Ok(())
     }
@@ -296,8 +300,10 @@ impl Identity {
                 .collect());
         }
 
-        let mut all = AssignmentFilter::default();
-        all.target = filter.target.as_ref().map(|(t, _)| (*t, None)).filter(|(t, _)| *t == TargetType::System);
+        let all = AssignmentFilter {
+            target: filter.target.as_ref().map(|(t, _)| (*t, None)).filter(|(t, _)| *t == TargetType::System),
+            ..AssignmentFilter::default()
+        };
         let stored = self.store.list_assignments(&all).await?;
         let projects = self.store.list_projects().await?;
         let mut expanded: Vec<EffectiveAssignment> = Vec::new();
@@ -308,7 +314,7 @@ impl Identity {
                     self.store.list_users_in_group(&a.actor_id).await?.into_iter().map(|u| (u.id, Some(a.actor_id.clone()))).collect()
                 }
             };
-            let targets: Vec<(TargetType, String, Option<(TargetType, String)>)> = if !a.inherited {
+            let targets: Vec<ExpandedTarget> = if !a.inherited {
                 vec![(a.target_type, a.target_id.clone(), None)]
             } else {
                 let from = Some((a.target_type, a.target_id.clone()));

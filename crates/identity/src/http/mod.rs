@@ -67,11 +67,11 @@ impl AppState {
     /// `"truncated": true` as Keystone does.
     pub fn list(&self, key: &str, path: &str, mut items: Vec<Value>) -> Value {
         let mut body = json!({"links": self.links.list(path)});
-        if let Some(limit) = self.identity.config().list_limit {
-            if items.len() > limit {
-                items.truncate(limit);
-                body["truncated"] = json!(true);
-            }
+        if let Some(limit) = self.identity.config().list_limit
+            && items.len() > limit
+        {
+            items.truncate(limit);
+            body["truncated"] = json!(true);
         }
         body[key] = Value::Array(items);
         body
@@ -122,37 +122,14 @@ pub fn filter_enabled<T>(items: &mut Vec<T>, query: &HashMap<String, String>, en
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn names(query: &[(&str, &str)]) -> Vec<&'static str> {
-        let mut items = vec!["Alpha", "alphabet", "Beta", "gamma"];
-        let q: HashMap<String, String> = query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        filter_eq(&mut items, &q, "name", |s| Some(*s));
-        items
-    }
-
-    #[test]
-    fn keystone_filter_operators() {
-        assert_eq!(names(&[("name", "Beta")]), ["Beta"]);
-        assert_eq!(names(&[("name__contains", "ph")]), ["Alpha", "alphabet"]);
-        assert_eq!(names(&[("name__startswith", "alpha")]), ["alphabet"]);
-        assert_eq!(names(&[("name__istartswith", "alpha")]), ["Alpha", "alphabet"]);
-        assert_eq!(names(&[("name__iendswith", "A")]), ["Alpha", "Beta", "gamma"]);
-        assert_eq!(names(&[("name__iequals", "beta")]), ["Beta"]);
-        assert_eq!(names(&[("name__contains", "a"), ("name__endswith", "t")]), ["alphabet"]);
-        assert_eq!(names(&[("other", "x"), ("name__bogus", "x")]).len(), 4, "unknown filters are ignored, as in Keystone");
-    }
-}
-
 /// Adds `WWW-Authenticate` to every 401, as Keystone does, so clients know where to
 /// authenticate.
 async fn www_authenticate(state: axum::extract::State<AppState>, mut res: Response) -> Response {
-    if res.status() == StatusCode::UNAUTHORIZED && !res.headers().contains_key(WWW_AUTHENTICATE) {
-        if let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", state.identity.public_url())) {
-            res.headers_mut().insert(WWW_AUTHENTICATE, v);
-        }
+    if res.status() == StatusCode::UNAUTHORIZED
+        && !res.headers().contains_key(WWW_AUTHENTICATE)
+        && let Ok(v) = HeaderValue::from_str(&format!("Keystone uri=\"{}\"", state.identity.public_url()))
+    {
+        res.headers_mut().insert(WWW_AUTHENTICATE, v);
     }
     res
 }
@@ -184,4 +161,28 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response_with_state(state.clone(), www_authenticate))
         .layer(axum::Extension(http_api::ServiceType("identity")))
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(query: &[(&str, &str)]) -> Vec<&'static str> {
+        let mut items = vec!["Alpha", "alphabet", "Beta", "gamma"];
+        let q: HashMap<String, String> = query.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        filter_eq(&mut items, &q, "name", |s| Some(*s));
+        items
+    }
+
+    #[test]
+    fn keystone_filter_operators() {
+        assert_eq!(names(&[("name", "Beta")]), ["Beta"]);
+        assert_eq!(names(&[("name__contains", "ph")]), ["Alpha", "alphabet"]);
+        assert_eq!(names(&[("name__startswith", "alpha")]), ["alphabet"]);
+        assert_eq!(names(&[("name__istartswith", "alpha")]), ["Alpha", "alphabet"]);
+        assert_eq!(names(&[("name__iendswith", "A")]), ["Alpha", "Beta", "gamma"]);
+        assert_eq!(names(&[("name__iequals", "beta")]), ["Beta"]);
+        assert_eq!(names(&[("name__contains", "a"), ("name__endswith", "t")]), ["alphabet"]);
+        assert_eq!(names(&[("other", "x"), ("name__bogus", "x")]).len(), 4, "unknown filters are ignored, as in Keystone");
+    }
 }

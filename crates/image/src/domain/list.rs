@@ -244,7 +244,7 @@ mod tests {
     fn default_order_is_newest_first_and_ties_break_by_id() {
         let keys = order(&[]);
         let (a, b, c) = (image("a", 1, None), image("b", 2, None), image("c", 2, None));
-        let mut all = vec![a.clone(), b.clone(), c.clone()];
+        let mut all = [a.clone(), b.clone(), c.clone()];
         all.sort_by(|x, y| compare(x, y, &keys));
         assert_eq!(all.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["c", "b", "a"]);
         let by_name = order(&[("name".into(), true)]);
