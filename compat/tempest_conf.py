@@ -205,8 +205,8 @@ def main(argv=None):
     c["image-feature-enabled"] = {
         "api_v2": "true",
         "api_v1": "false",
-        # Interoperable import (stage + import) answers 501 until it is built.
-        "import_image": "false",
+        # Interoperable import: the tests run the methods /v2/info/import lists.
+        "import_image": "true",
         # Tempest's list tests upload random bytes as qcow2, ami, vhd...; with
         # enforcement on (the default) it skips them for clouds that inspect uploads.
         # Ferrostack stores what it is given, so the tests run.

@@ -406,3 +406,104 @@ async fn an_owner_shares_an_image_and_only_the_member_answers() {
         StatusCode::NOT_FOUND
     );
 }
+
+async fn stage(c: &TestCloud, token: &str, id: &str, data: Vec<u8>) -> StatusCode {
+    c.http
+        .put(c.image(&format!("/v2/images/{id}/stage")))
+        .header("X-Auth-Token", token)
+        .header("Content-Type", "application/octet-stream")
+        .body(data)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Polls an image until its status is `want`, for at most 30 s.
+async fn wait_for_status(c: &TestCloud, token: &str, id: &str, want: &str) -> Value {
+    for _ in 0..300 {
+        let image = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(token), None).await.body;
+        if image["status"] == want {
+            return image;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("image {id} did not become {want}");
+}
+
+#[tokio::test]
+async fn glance_direct_import_stages_then_imports_under_a_task() {
+    let c = TestCloud::start().await;
+    let admin = c.admin_token().await;
+    let owner = c.project_member("importer").await;
+    let info = c.call(Method::GET, &c.image("/v2/info/import"), Some(&owner.token), None).await;
+    assert_eq!(info.body["import-methods"]["value"], json!(["glance-direct"]), "{}", info.body);
+    assert_eq!(c.call(Method::GET, &c.image("/v2/info/stores"), Some(&owner.token), None).await.status, StatusCode::NOT_FOUND);
+
+    let image = create(&c, &owner.token, json!({"name": "imported", "disk_format": "raw", "container_format": "bare"})).await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    let import_url = c.image(&format!("/v2/images/{id}/import"));
+    let glance_direct = json!({"method": {"name": "glance-direct"}, "all_stores": true});
+    let early = c.call(Method::POST, &import_url, Some(&owner.token), Some(glance_direct.clone())).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "nothing staged yet: {}", early.body);
+
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    assert_eq!(stage(&c, &owner.token, &id, data.clone()).await, StatusCode::NO_CONTENT);
+    let staged = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(&owner.token), None).await.body;
+    assert_eq!((staged["status"].as_str(), staged["size"].as_i64()), (Some("uploading"), Some(300_000)));
+    assert_eq!(stage(&c, &owner.token, &id, data.clone()).await, StatusCode::CONFLICT, "staged once only");
+
+    for (bad, why) in [
+        (json!({"method": {"name": "web-upload"}}), "unknown method"),
+        (json!({"name": "glance-direct"}), "no method"),
+        (json!({"method": {"name": "glance-direct"}, "all_stores": "yes"}), "all_stores not a boolean"),
+    ] {
+        let r = c.call(Method::POST, &import_url, Some(&owner.token), Some(bad)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{why}: {}", r.body);
+    }
+    let started = c.call(Method::POST, &import_url, Some(&owner.token), Some(glance_direct.clone())).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let request_id = started.headers["x-openstack-request-id"].to_str().unwrap().to_owned();
+
+    let active = wait_for_status(&c, &owner.token, &id, "active").await;
+    let md5_hex: String = Md5::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!((active["size"].as_i64(), active["checksum"].as_str()), (Some(300_000), Some(md5_hex.as_str())));
+    assert_eq!((active["os_glance_importing_to_stores"].as_str(), active["os_glance_failed_import"].as_str()), (Some(""), Some("")));
+    assert!(active.get("os_glance_import_task").is_none(), "the import lock is released: {active}");
+    let back = c.http.get(c.image(&format!("/v2/images/{id}/file"))).header("X-Auth-Token", &owner.token).send().await.unwrap();
+    assert_eq!(back.bytes().await.unwrap().as_ref(), data.as_slice());
+    assert!(!c.dir.path().join("image-staging").join(&id).exists(), "staged data is gone once imported");
+    let again = c.call(Method::POST, &import_url, Some(&owner.token), Some(glance_direct)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "an active image is not imported again");
+
+    let tasks = c.call(Method::GET, &c.image(&format!("/v2/images/{id}/tasks")), Some(&owner.token), None).await;
+    assert_eq!(tasks.body["tasks"].as_array().map(Vec::len), Some(1), "{}", tasks.body);
+    let task = &tasks.body["tasks"][0];
+    assert_eq!((task["type"].as_str(), task["status"].as_str()), (Some("api_image_import"), Some("success")));
+    assert_eq!(task["request_id"].as_str(), Some(request_id.as_str()));
+    assert_eq!(task["input"]["import_req"]["method"]["name"], "glance-direct");
+    let task_id = task["id"].as_str().unwrap();
+
+    // The tasks API is administrators'.
+    assert_eq!(c.call(Method::GET, &c.image("/v2/tasks"), Some(&owner.token), None).await.status, StatusCode::FORBIDDEN);
+    let listed = c.call(Method::GET, &c.image("/v2/tasks?status=success"), Some(&admin), None).await;
+    assert!(listed.body["tasks"].as_array().unwrap().iter().any(|t| t["id"] == task_id), "{}", listed.body);
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/tasks/{task_id}")), Some(&admin), None).await;
+    assert_eq!((shown.body["result"]["image_id"].as_str(), shown.body["image_id"].as_str()), (Some(id.as_str()), Some(id.as_str())));
+    assert!(shown.body["expires_at"].is_string(), "a finished task expires: {}", shown.body);
+    let bad_type = c.call(Method::POST, &c.image("/v2/tasks"), Some(&admin), Some(json!({"type": "export", "input": {}}))).await;
+    assert_eq!(bad_type.status, StatusCode::BAD_REQUEST);
+    let legacy = c.call(Method::POST, &c.image("/v2/tasks"), Some(&admin), Some(json!({"type": "import", "input": {}}))).await;
+    assert_eq!(legacy.status, StatusCode::NOT_IMPLEMENTED, "{}", legacy.body);
+
+    // Deleting a staged image frees its staged data.
+    let other = create(&c, &owner.token, json!({"name": "staged only", "disk_format": "raw", "container_format": "bare"})).await;
+    let other_id = other["id"].as_str().unwrap();
+    assert_eq!(stage(&c, &owner.token, other_id, vec![1; 1000]).await, StatusCode::NO_CONTENT);
+    assert!(c.dir.path().join("image-staging").join(other_id).exists());
+    assert_eq!(
+        c.call(Method::DELETE, &c.image(&format!("/v2/images/{other_id}")), Some(&owner.token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(!c.dir.path().join("image-staging").join(other_id).exists());
+}

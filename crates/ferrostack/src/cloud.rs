@@ -65,8 +65,14 @@ pub async fn open_image(data_dir: &Path, config: &Config) -> anyhow::Result<imag
     let store = image::store::Store::new(db::Database::connect(&url).await?);
     store.migrate().await.context("image database migration")?;
     let files = image::store::FileStore::open(&data_dir.join("images")).context("image data directory")?;
+    let staging = image::store::FileStore::open(&data_dir.join("image-staging")).context("image staging directory")?;
     let policy = with_overrides(image::domain::policy::default_policy()?, data_dir, &["image-policy.yaml", "image-policy.json"])?;
-    Ok(image::Images::new(store, files, image::ImageConfig::default(), policy))
+    let images = image::Images::new(store, files, staging, image::ImageConfig::default(), policy);
+    let recovered = images.recover_interrupted_tasks().await?;
+    if recovered > 0 {
+        tracing::warn!(tasks = recovered, "image tasks interrupted by the last stop were marked failed");
+    }
+    Ok(images)
 }
 
 /// A service's default policy with the operator's files from the data directory
@@ -133,7 +139,8 @@ impl Cloud {
         crate::clouds::write(&opts.data_dir, &base_url, &bootstrap.passwords)?;
 
         let images = Arc::new(open_image(&opts.data_dir, &opts.config).await?);
-        let image_state = image::AppState { images, validator: identity.clone(), endpoint: format!("{base_url}/image").into() };
+        let image_state =
+            image::AppState { images: images.clone(), validator: identity.clone(), endpoint: format!("{base_url}/image").into() };
         // Keystone answers `/v3` and `/v3/` alike, so identity's paths lose a trailing
         // slash; Glance does not (`GET /v2/images/` names no image), so image's keep it.
         let identity_app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
@@ -152,7 +159,7 @@ impl Cloud {
                 })
                 .await
         });
-        let background = vec![spawn_revocation_sync(identity.clone())];
+        let background = vec![spawn_revocation_sync(identity.clone()), spawn_task_purge(images)];
         Ok(Cloud { addr, base_url, bootstrap, identity, shutdown: Some(tx), server, background })
     }
 
@@ -167,6 +174,21 @@ impl Cloud {
         (&mut self.server).await??;
         Ok(())
     }
+}
+
+/// Forgets image tasks whose time to live has passed, hourly.
+fn spawn_task_purge(images: Arc<image::Images>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match images.purge_expired_tasks().await {
+                Ok(n) if n > 0 => tracing::info!(purged = n, "expired image tasks removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purging expired image tasks failed"),
+            }
+        }
+    })
 }
 
 /// Picks up revocations other processes record and keys `fernet-rotate` wrote, and

@@ -3,4 +3,5 @@
 pub mod images;
 pub mod members;
 pub mod schemas;
+pub mod tasks;
 pub mod versions;

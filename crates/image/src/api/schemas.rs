@@ -7,6 +7,9 @@ use crate::domain::images::{CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES};
 
 const STATUSES: [&str; 9] = ["queued", "saving", "active", "killed", "deleted", "uploading", "importing", "pending_delete", "deactivated"];
 
+/// How Glance's schemas spell "a UUID".
+const UUID_PATTERN: &str = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$";
+
 /// The schema of one image.
 pub fn image() -> Value {
     let nullable_string = |description: &str, max: usize| json!({"type": ["null", "string"], "description": description, "maxLength": max});
@@ -16,7 +19,7 @@ pub fn image() -> Value {
         "name": "image",
         "properties": {
             "id": {"type": "string", "description": "An identifier for the image",
-                   "pattern": "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"},
+                   "pattern": UUID_PATTERN},
             "name": nullable_string("Descriptive name for the image", 255),
             "status": {"type": "string", "readOnly": true, "description": "Status of the image", "enum": STATUSES},
             "visibility": {"type": "string", "description": "Scope of image accessibility", "enum": VISIBILITIES},
@@ -86,6 +89,47 @@ pub fn members() -> Value {
     json!({
         "name": "members",
         "properties": {"members": {"type": "array", "items": member()}, "schema": {"type": "string"}},
+        "links": [{"rel": "describedby", "href": "{schema}"}],
+    })
+}
+
+/// The properties of a task, with or without the details a list leaves out.
+fn task_properties(detailed: bool) -> Value {
+    let mut p = json!({
+        "id": {"type": "string", "description": "An identifier for the task", "pattern": UUID_PATTERN},
+        "type": {"type": "string", "description": "The type of task represented by this content", "enum": ["import", "api_image_import", "location_import"]},
+        "status": {"type": "string", "description": "The current status of this task", "enum": ["pending", "processing", "success", "failure"]},
+        "owner": {"type": "string", "description": "An identifier for the owner of this task"},
+        "image_id": {"type": "string", "description": "Image associated with the task"},
+        "request_id": {"type": "string", "description": "Human-readable informative request-id"},
+        "user_id": {"type": "string", "description": "User associated with the task"},
+        "expires_at": {"type": ["null", "string"], "description": "Datetime when this resource would be subject to removal"},
+        "created_at": {"type": "string", "description": "Datetime when this resource was created"},
+        "updated_at": {"type": "string", "description": "Datetime when this resource was updated"},
+        "self": {"readOnly": true, "type": "string"},
+        "schema": {"readOnly": true, "type": "string"},
+    });
+    if detailed {
+        let extra = json!({
+            "input": {"type": ["null", "object"], "description": "The parameters required by task, JSON blob"},
+            "result": {"type": ["null", "object"], "description": "The result of current task, JSON blob"},
+            "message": {"type": "string", "description": "Human-readable informative message only included when appropriate (usually on failure)"},
+        });
+        p.as_object_mut().expect("an object").extend(extra.as_object().expect("an object").clone());
+    }
+    p
+}
+
+/// The schema of one task.
+pub fn task() -> Value {
+    json!({"name": "task", "properties": task_properties(true)})
+}
+
+/// The schema of a task list.
+pub fn tasks() -> Value {
+    json!({
+        "name": "tasks",
+        "properties": {"tasks": {"type": "array", "items": {"name": "task", "properties": task_properties(false)}}, "schema": {"type": "string"}},
         "links": [{"rel": "describedby", "href": "{schema}"}],
     })
 }

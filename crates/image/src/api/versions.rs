@@ -2,10 +2,12 @@
 
 use serde_json::{Value, json};
 
-/// The API versions served: up to 2.7 (hidden images, multihash), whose features this
-/// service has; image import (2.6) answers 501 until it is built.
-const VERSIONS: [(&str, &str); 8] = [
-    ("v2.7", "CURRENT"),
+/// The API versions served, as a single-store Glance lists them: 2.9 (import
+/// requests that name stores) and everything up to 2.7 (hidden images, multihash).
+/// 2.8 and 2.10 to 2.13 mean several stores, and are not listed.
+const VERSIONS: [(&str, &str); 9] = [
+    ("v2.9", "CURRENT"),
+    ("v2.7", "SUPPORTED"),
     ("v2.6", "SUPPORTED"),
     ("v2.5", "SUPPORTED"),
     ("v2.4", "SUPPORTED"),

@@ -243,7 +243,8 @@ impl Images {
         if !self.store.delete_image(id).await? {
             return Err(no_image(id));
         }
-        self.files.remove(id).await.map_err(|e| Error::Internal(format!("freeing the data of image {id}: {e}")))
+        self.files.remove(id).await.map_err(|e| Error::Internal(format!("freeing the data of image {id}: {e}")))?;
+        self.staging.remove(id).await.map_err(|e| Error::Internal(format!("freeing the staged data of image {id}: {e}")))
     }
 
     /// Adds a tag (idempotent).
@@ -293,7 +294,7 @@ impl Images {
             self.store.transition(id, "saving", "queued", now_micros()).await?;
             return Err(Error::Internal(format!("storing the data of image {id}: {e}")));
         }
-        if !self.store.activate(id, &data, now_micros()).await? {
+        if !self.store.activate(id, "saving", &data, now_micros()).await? {
             // Deleted while its data was arriving.
             self.files.remove(id).await.map_err(|e| Error::Internal(e.to_string()))?;
             return Err(Error::Gone(format!("Image {id} was deleted during the upload.")));

@@ -3,10 +3,12 @@
 
 pub mod error;
 pub mod images;
+pub mod import;
 pub mod list;
 pub mod members;
 pub mod patch;
 pub mod policy;
+pub mod tasks;
 
 pub use error::{Error, Result};
 pub use images::{ImageFile, NewImage};
@@ -40,15 +42,18 @@ impl Default for ImageConfig {
 pub struct Images {
     store: Store,
     files: FileStore,
+    /// Where `PUT /stage` keeps data until it is imported.
+    staging: FileStore,
     policy: Policy,
     config: ImageConfig,
 }
 
 impl Images {
-    /// Builds the service over a migrated store and a data directory, under `policy`
-    /// (Glance's defaults from [`policy::default_policy`] with any operator overrides).
-    pub fn new(store: Store, files: FileStore, config: ImageConfig, policy: Policy) -> Self {
-        Images { store, files, policy, config }
+    /// Builds the service over a migrated store, the image data directory and the
+    /// staging directory, under `policy` (Glance's defaults from
+    /// [`policy::default_policy`] with any operator overrides).
+    pub fn new(store: Store, files: FileStore, staging: FileStore, config: ImageConfig, policy: Policy) -> Self {
+        Images { store, files, staging, policy, config }
     }
 
     /// The settings in force.

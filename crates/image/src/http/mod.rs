@@ -4,9 +4,11 @@
 mod error;
 mod image_data;
 mod images;
+mod import;
 mod members;
 mod schemas;
 mod tags;
+mod tasks;
 mod unsupported;
 mod versions;
 
@@ -60,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .merge(image_data::routes())
         .merge(tags::routes())
         .merge(members::routes())
+        .merge(import::routes())
+        .merge(tasks::routes())
         .merge(unsupported::routes())
         .fallback(|| async { error::glance_error(StatusCode::NOT_FOUND, "The resource could not be found.") })
         .method_not_allowed_fallback(|| async {

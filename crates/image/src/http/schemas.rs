@@ -1,4 +1,4 @@
-//! `/v2/schemas/{image,images,member,members}`.
+//! `/v2/schemas/{image,images,member,members,task,tasks}`.
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -14,4 +14,6 @@ pub fn routes() -> Router<AppState> {
         .route("/v2/schemas/images", get(|_: Authenticated| async { Json(schemas::images()) }))
         .route("/v2/schemas/member", get(|_: Authenticated| async { Json(schemas::member()) }))
         .route("/v2/schemas/members", get(|_: Authenticated| async { Json(schemas::members()) }))
+        .route("/v2/schemas/task", get(|_: Authenticated| async { Json(schemas::task()) }))
+        .route("/v2/schemas/tasks", get(|_: Authenticated| async { Json(schemas::tasks()) }))
 }

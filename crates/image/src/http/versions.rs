@@ -1,4 +1,4 @@
-//! The versions document, and `/v2/info/*`.
+//! The versions document.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,7 +7,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 use super::AppState;
-use super::error::glance_error;
 use crate::api::versions;
 
 async fn root(State(s): State<AppState>) -> Response {
@@ -18,12 +17,7 @@ async fn listed(State(s): State<AppState>) -> Response {
     Json(versions::document(&s.endpoint)).into_response()
 }
 
-/// Version and store routes.
+/// Version routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/", get(root))
-        .route("/versions", get(listed))
-        .route("/v2", get(root))
-        .route("/v2/", get(root))
-        .route("/v2/info/stores", get(|| async { glance_error(StatusCode::NOT_FOUND, "Multi backend is not supported at this site.") }))
+    Router::new().route("/", get(root)).route("/versions", get(listed)).route("/v2", get(root)).route("/v2/", get(root))
 }

@@ -144,12 +144,13 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Marks a saving image active with what its data turned out to be; false when
-    /// it is no longer saving (deleted meanwhile).
-    pub async fn activate(&self, id: &str, data: &ImageData, at: i64) -> Result<bool> {
+    /// Marks an image whose data was arriving (status `from`: saving, or importing)
+    /// active with what its data turned out to be; false when it is no longer in `from`
+    /// (deleted meanwhile).
+    pub async fn activate(&self, id: &str, from: &str, data: &ImageData, at: i64) -> Result<bool> {
         let done = sqlx::query(&self.sql(
             "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?, os_hash_value = ?, \
-             updated_at = ? WHERE id = ? AND status = 'saving'",
+             updated_at = ? WHERE id = ? AND status = ?",
         ))
         .bind(data.size)
         .bind(data.virtual_size)
@@ -158,6 +159,7 @@ impl Store {
         .bind(&data.os_hash_value)
         .bind(at)
         .bind(id)
+        .bind(from)
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected() > 0)

@@ -3,10 +3,12 @@
 mod files;
 mod images;
 mod members;
+mod tasks;
 
 pub use files::{FileStore, Staged, WriteError};
 pub use images::{ImageData, ImageRow};
 pub use members::MemberRow;
+pub use tasks::TaskRow;
 
 #[cfg(test)]
 mod tests;

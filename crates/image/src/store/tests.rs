@@ -48,8 +48,8 @@ async fn images_round_trip_move_through_statuses_and_keep_tags() {
         assert!(!s.transition("i1", "queued", "saving", 12).await.unwrap(), "{backend}: only one upload wins");
         let data =
             ImageData { size: 5, virtual_size: Some(5), checksum: "c".into(), os_hash_algo: "sha512".into(), os_hash_value: "h".into() };
-        assert!(s.activate("i1", &data, 13).await.unwrap(), "{backend}");
-        assert!(!s.activate("i1", &data, 14).await.unwrap(), "{backend}: activation needs a saving image");
+        assert!(s.activate("i1", "saving", &data, 13).await.unwrap(), "{backend}");
+        assert!(!s.activate("i1", "saving", &data, 14).await.unwrap(), "{backend}: activation needs a saving image");
         let active = s.get_image("i1").await.unwrap().unwrap();
         assert_eq!((active.status.as_str(), active.size, active.checksum.as_deref()), ("active", Some(5), Some("c")), "{backend}");
 
@@ -109,5 +109,50 @@ async fn members_are_unique_per_project_capped_and_go_with_their_image() {
         assert!(!s.delete_member("i1", "p3").await.unwrap(), "{backend}");
         assert!(s.delete_image("i2").await.unwrap(), "{backend}");
         assert_eq!(s.get_member("i2", "p2").await.unwrap(), None, "{backend}: members go with their image");
+    }
+}
+
+#[tokio::test]
+async fn an_import_takes_its_lock_with_its_task_and_a_failure_requeues_the_image() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        s.create_image(&image("i1", 10)).await.unwrap();
+        assert!(s.transition("i1", "queued", "uploading", 11).await.unwrap());
+        assert!(s.set_staged_size("i1", 42, 12).await.unwrap(), "{backend}");
+        let task = |id: &str| TaskRow {
+            id: id.into(),
+            kind: "api_image_import".into(),
+            status: "pending".into(),
+            owner: Some("p1".into()),
+            user_id: Some("u1".into()),
+            request_id: Some("req-1".into()),
+            image_id: Some("i1".into()),
+            input: json!({"image_id": "i1"}),
+            result: None,
+            message: String::new(),
+            expires_at: None,
+            created_at: 13,
+            updated_at: 13,
+        };
+        assert!(s.begin_import("i1", "uploading", "importing", &task("t1")).await.unwrap(), "{backend}");
+        assert!(!s.begin_import("i1", "importing", "importing", &task("t2")).await.unwrap(), "{backend}: the lock holds");
+        let locked = s.get_image("i1").await.unwrap().unwrap();
+        assert_eq!((locked.status.as_str(), locked.properties["os_glance_import_task"].as_str()), ("importing", Some("t1")));
+        assert_eq!(s.get_task("t1").await.unwrap(), Some(task("t1")), "{backend}");
+        assert_eq!(s.get_task("t2").await.unwrap(), None, "{backend}: a refused import records no task");
+
+        assert!(s.end_import("i1", true, 14).await.unwrap(), "{backend}");
+        let requeued = s.get_image("i1").await.unwrap().unwrap();
+        assert_eq!((requeued.status.as_str(), requeued.size), ("queued", None), "{backend}");
+        assert!(!requeued.properties.contains_key("os_glance_import_task"), "{backend}");
+
+        let finished = TaskRow { status: "failure".into(), message: "why".into(), expires_at: Some(100), updated_at: 14, ..task("t1") };
+        assert!(s.update_task(&finished).await.unwrap(), "{backend}");
+        assert_eq!(s.list_tasks(Some("i1"), 50).await.unwrap(), [finished.clone()], "{backend}");
+        assert!(s.list_tasks(None, 100).await.unwrap().is_empty(), "{backend}: expired tasks are not listed");
+        assert_eq!(s.purge_expired_tasks(100).await.unwrap(), 1, "{backend}");
+        assert_eq!(s.get_task("t1").await.unwrap(), None, "{backend}");
     }
 }

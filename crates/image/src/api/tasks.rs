@@ -1,0 +1,128 @@
+//! Tasks and import requests on the wire.
+
+use common::time::{from_micros, iso8601};
+use serde_json::{Map, Value, json};
+
+use crate::domain::import::ImportRequest;
+use crate::domain::tasks::{TASK_SORT_KEYS, TASK_STATUSES, TaskQuery};
+use crate::domain::{Error, Result};
+use crate::store::TaskRow;
+
+/// Task types Glance knows.
+pub const TASK_TYPES: [&str; 3] = ["import", "api_image_import", "location_import"];
+
+/// The fields every task view has.
+fn summary(t: &TaskRow) -> Map<String, Value> {
+    let mut v = Map::new();
+    v.insert("id".into(), json!(t.id));
+    v.insert("type".into(), json!(t.kind));
+    v.insert("status".into(), json!(t.status));
+    v.insert("owner".into(), json!(t.owner));
+    v.insert("created_at".into(), json!(iso8601(t.created_at)));
+    v.insert("updated_at".into(), json!(iso8601(t.updated_at)));
+    v.insert("self".into(), json!(format!("/v2/tasks/{}", t.id)));
+    v.insert("schema".into(), json!("/v2/schemas/task"));
+    if let Some(at) = t.expires_at {
+        v.insert("expires_at".into(), json!(iso8601(at)));
+    }
+    v
+}
+
+/// A task as `GET /v2/tasks/{id}` shows it; ids and expiry only when set.
+pub fn render(t: &TaskRow) -> Value {
+    let mut v = summary(t);
+    v.insert("input".into(), t.input.clone());
+    v.insert("result".into(), t.result.clone().unwrap_or(Value::Null));
+    v.insert("message".into(), json!(t.message));
+    for (key, value) in [("image_id", &t.image_id), ("request_id", &t.request_id), ("user_id", &t.user_id)] {
+        if let Some(value) = value {
+            v.insert(key.into(), json!(value));
+        }
+    }
+    Value::Object(v)
+}
+
+/// A task in a `GET /v2/tasks` list: no input, result or message.
+pub fn render_stub(t: &TaskRow) -> Value {
+    Value::Object(summary(t))
+}
+
+/// Glance's database time format, which `GET /v2/images/{id}/tasks` uses.
+fn record_time(us: i64) -> String {
+    from_micros(us).format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// A task as `GET /v2/images/{id}/tasks` shows it: the whole record.
+pub fn render_record(t: &TaskRow) -> Value {
+    json!({
+        "id": t.id, "type": t.kind, "status": t.status, "owner": t.owner, "image_id": t.image_id,
+        "request_id": t.request_id, "user_id": t.user_id, "input": t.input, "result": t.result, "message": t.message,
+        "expires_at": t.expires_at.map(record_time), "created_at": record_time(t.created_at),
+        "updated_at": record_time(t.updated_at), "deleted_at": null, "deleted": false,
+    })
+}
+
+/// An import request: `{"method": {"name": ...}}`, with `all_stores` and
+/// `all_stores_must_succeed` booleans when given.
+pub fn parse_import(body: Value) -> Result<ImportRequest> {
+    let method = body
+        .get("method")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BadRequest("Import request requires a 'method' field with a 'name'.".into()))?
+        .to_owned();
+    for key in ["all_stores", "all_stores_must_succeed"] {
+        if body.get(key).is_some_and(|v| !v.is_boolean()) {
+            return Err(Error::BadRequest(format!("'{key}' must be a boolean.")));
+        }
+    }
+    if body.get("all_stores_must_succeed") == Some(&Value::Bool(false)) {
+        return Err(Error::BadRequest("'all_stores_must_succeed' can only be false with multiple stores, and there is one.".into()));
+    }
+    Ok(ImportRequest { method, body })
+}
+
+/// A task list query.
+pub fn parse_task_query(params: &[(String, String)]) -> Result<TaskQuery> {
+    let mut q = TaskQuery::default();
+    let (mut key, mut ascending) = (None, false);
+    for (name, raw) in params {
+        match name.as_str() {
+            "limit" => q.limit = Some(raw.parse().map_err(|_| Error::BadRequest("limit param must be an integer of 0 or more".into()))?),
+            "marker" => {
+                uuid::Uuid::parse_str(raw).map_err(|_| Error::BadRequest(format!("Invalid marker {raw}: it must be a task id.")))?;
+                q.marker = Some(raw.clone());
+            }
+            "sort_key" if TASK_SORT_KEYS.contains(&raw.as_str()) => key = Some(raw.clone()),
+            "sort_key" => {
+                return Err(Error::BadRequest(format!("Invalid sort_key: {raw}. It must be one of {}.", TASK_SORT_KEYS.join(", "))));
+            }
+            "sort_dir" => {
+                ascending = match raw.as_str() {
+                    "asc" => true,
+                    "desc" => false,
+                    _ => return Err(Error::BadRequest(format!("Invalid sort direction: {raw}"))),
+                }
+            }
+            "status" if TASK_STATUSES.contains(&raw.as_str()) => q.status = Some(raw.clone()),
+            "status" => return Err(Error::BadRequest(format!("Invalid status value: {raw}"))),
+            "type" if raw == "import" || raw == "api_image_import" => q.kind = Some(raw.clone()),
+            "type" => return Err(Error::BadRequest(format!("Invalid type value: {raw}"))),
+            other => return Err(Error::BadRequest(format!("Unknown task filter: {other}"))),
+        }
+    }
+    q.sort = Some((key.unwrap_or_else(|| "created_at".into()), ascending));
+    Ok(q)
+}
+
+/// Checks a `POST /v2/tasks` body's shape: a known `type` and an object `input`.
+pub fn check_new_task(body: &Value) -> Result<&str> {
+    let kind = body.get("type").and_then(Value::as_str).ok_or_else(|| Error::BadRequest("Task requires a 'type'.".into()))?;
+    if !TASK_TYPES.contains(&kind) {
+        return Err(Error::BadRequest(format!("Invalid task type {kind:?}: it must be one of {}.", TASK_TYPES.join(", "))));
+    }
+    match body.get("input") {
+        Some(Value::Object(_)) => Ok(kind),
+        _ => Err(Error::BadRequest("Task requires an object 'input'.".into())),
+    }
+}

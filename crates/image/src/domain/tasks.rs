@@ -1,0 +1,156 @@
+//! Tasks: who sees which, lists, and what happens to tasks a restart interrupted.
+//! The tasks API is administrators' by default (`tasks_api_access`), as in Glance.
+
+use common::RequestContext;
+use common::time::now_micros;
+use serde_json::Value;
+
+use super::{Error, Images, Result};
+use crate::store::TaskRow;
+
+/// How long a finished task stays visible (`task_time_to_live`, 48 hours).
+pub const TASK_TIME_TO_LIVE_MICROS: i64 = 48 * 3600 * 1_000_000;
+/// Task statuses, in the order a task moves through them.
+pub const TASK_STATUSES: [&str; 4] = ["pending", "processing", "success", "failure"];
+/// Keys a task list may be sorted by.
+pub const TASK_SORT_KEYS: [&str; 6] = ["created_at", "updated_at", "id", "status", "type", "expires_at"];
+
+/// A task list request, checked on the wire.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    pub limit: Option<usize>,
+    pub marker: Option<String>,
+    /// Sort key (default `created_at`) and whether ascending (default no).
+    pub sort: Option<(String, bool)>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// One page of tasks; `full` when a next page may exist.
+#[derive(Debug)]
+pub struct TaskPage {
+    pub tasks: Vec<TaskRow>,
+    pub full: bool,
+}
+
+/// Tasks in the order `key` gives, ties broken by creation time and id.
+fn compare(a: &TaskRow, b: &TaskRow, key: &str, ascending: bool) -> std::cmp::Ordering {
+    let by_key = match key {
+        "updated_at" => a.updated_at.cmp(&b.updated_at),
+        "id" => a.id.cmp(&b.id),
+        "status" => a.status.cmp(&b.status),
+        "type" => a.kind.cmp(&b.kind),
+        "expires_at" => a.expires_at.cmp(&b.expires_at),
+        _ => a.created_at.cmp(&b.created_at),
+    };
+    let ord = by_key.then_with(|| a.created_at.cmp(&b.created_at)).then_with(|| a.id.cmp(&b.id));
+    if ascending { ord } else { ord.reverse() }
+}
+
+impl Images {
+    /// Refuses callers the tasks API is closed to, then those rule `rule` refuses.
+    fn enforce_tasks(&self, ctx: &RequestContext, rule: &str) -> Result<()> {
+        self.enforce(ctx, "tasks_api_access", &Value::Null)?;
+        self.enforce(ctx, rule, &Value::Null)
+    }
+
+    /// Whether `ctx` sees `task`: administrators all, others their project's.
+    fn sees_task(&self, ctx: &RequestContext, task: &TaskRow) -> Result<bool> {
+        Ok(self.is_admin(ctx)? || (task.owner.is_some() && task.owner.as_deref() == ctx.project_id()))
+    }
+
+    /// Creates a task through `POST /v2/tasks`. Only the legacy `import` type is
+    /// meant for that, and it is not offered: images are imported with
+    /// `POST /v2/images/{id}/import`.
+    pub fn create_task(&self, ctx: &RequestContext, kind: &str) -> Result<TaskRow> {
+        self.enforce_tasks(ctx, "add_task")?;
+        Err(Error::NotImplemented(format!(
+            "Creating '{kind}' tasks through /v2/tasks is not supported; import image data with POST /v2/images/{{id}}/import."
+        )))
+    }
+
+    /// Refuses callers who may not create tasks, before their request is read.
+    pub fn check_task_creation(&self, ctx: &RequestContext) -> Result<()> {
+        self.enforce_tasks(ctx, "add_task")
+    }
+
+    /// One task.
+    pub async fn get_task(&self, ctx: &RequestContext, id: &str) -> Result<TaskRow> {
+        self.enforce_tasks(ctx, "get_task")?;
+        let task = self
+            .store
+            .get_task(id)
+            .await?
+            .filter(|t| t.expires_at.is_none_or(|at| at > now_micros()))
+            .ok_or_else(|| Error::NotFound(format!("Task with the given ID {id} was not found")))?;
+        if !self.sees_task(ctx, &task)? {
+            return Err(Error::Forbidden(format!("Forbidden to get task {id}")));
+        }
+        Ok(task)
+    }
+
+    /// The tasks `ctx` sees that meet `query`, one page of them.
+    pub async fn list_tasks(&self, ctx: &RequestContext, query: &TaskQuery) -> Result<TaskPage> {
+        self.enforce_tasks(ctx, "get_tasks")?;
+        let mut tasks = Vec::new();
+        for task in self.store.list_tasks(None, now_micros()).await? {
+            if self.sees_task(ctx, &task)?
+                && query.status.as_ref().is_none_or(|s| s == &task.status)
+                && query.kind.as_ref().is_none_or(|k| k == &task.kind)
+            {
+                tasks.push(task);
+            }
+        }
+        let (key, ascending) = query.sort.clone().unwrap_or_else(|| ("created_at".into(), false));
+        tasks.sort_by(|a, b| compare(a, b, &key, ascending));
+        if let Some(marker) = &query.marker {
+            let at = tasks.iter().position(|t| &t.id == marker).ok_or_else(|| Error::BadRequest(format!("Invalid marker {marker}.")))?;
+            tasks.drain(..=at);
+        }
+        let limit = query.limit.unwrap_or(self.config.limit_param_default).min(self.config.api_limit_max);
+        let full = tasks.len() >= limit;
+        tasks.truncate(limit);
+        Ok(TaskPage { tasks, full })
+    }
+
+    /// The tasks of an image `ctx` may see: administrators all of them, others those
+    /// their project started.
+    pub async fn image_tasks(&self, ctx: &RequestContext, image_id: &str) -> Result<Vec<TaskRow>> {
+        self.get(ctx, image_id).await?;
+        let mut seen = Vec::new();
+        for task in self.store.list_tasks(Some(image_id), now_micros()).await? {
+            if self.sees_task(ctx, &task)? {
+                seen.push(task);
+            }
+        }
+        Ok(seen)
+    }
+
+    /// Fails the tasks a stopped server left unfinished, and puts their images back
+    /// to queued, so that nothing stays locked forever. Run once at start.
+    pub async fn recover_interrupted_tasks(&self) -> Result<usize> {
+        let now = now_micros();
+        let mut recovered = 0;
+        for mut task in self.store.list_tasks(None, now).await? {
+            if !matches!(task.status.as_str(), "pending" | "processing") {
+                continue;
+            }
+            if let Some(image_id) = &task.image_id {
+                self.store.end_import(image_id, true, now).await?;
+                self.staging.remove(image_id).await.map_err(|e| Error::Internal(e.to_string()))?;
+            }
+            task.status = "failure".into();
+            task.message = "The server stopped before this task finished.".into();
+            task.updated_at = now;
+            task.expires_at = Some(now + TASK_TIME_TO_LIVE_MICROS);
+            self.store.update_task(&task).await?;
+            recovered += 1;
+        }
+        Ok(recovered)
+    }
+
+    /// Forgets tasks whose time to live has passed.
+    pub async fn purge_expired_tasks(&self) -> Result<u64> {
+        Ok(self.store.purge_expired_tasks(now_micros()).await?)
+    }
+}

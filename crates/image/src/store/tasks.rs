@@ -1,0 +1,177 @@
+//! Tasks: records of asynchronous work on images, and the import state they guard.
+
+use serde_json::{Map, Value};
+use sqlx::Row;
+
+use super::{Result, Store};
+
+/// A task record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRow {
+    pub id: String,
+    /// `api_image_import` for an interoperable import.
+    pub kind: String,
+    /// `pending`, `processing`, `success` or `failure`.
+    pub status: String,
+    pub owner: Option<String>,
+    pub user_id: Option<String>,
+    pub request_id: Option<String>,
+    pub image_id: Option<String>,
+    pub input: Value,
+    pub result: Option<Value>,
+    pub message: String,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, type, status, owner, user_id, request_id, image_id, input, result, message, expires_at, created_at, updated_at";
+
+fn task_from(row: &sqlx::any::AnyRow) -> Result<TaskRow> {
+    let json = |text: String| serde_json::from_str(&text).unwrap_or(Value::Null);
+    Ok(TaskRow {
+        id: row.try_get("id")?,
+        kind: row.try_get("type")?,
+        status: row.try_get("status")?,
+        owner: db::opt_text(row, "owner")?,
+        user_id: db::opt_text(row, "user_id")?,
+        request_id: db::opt_text(row, "request_id")?,
+        image_id: db::opt_text(row, "image_id")?,
+        input: json(db::text(row, "input")?),
+        result: db::opt_text(row, "result")?.map(json),
+        message: db::text(row, "message")?,
+        expires_at: row.try_get("expires_at")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// What an import does to its image's properties when it starts.
+const IMPORT_STARTED: [&str; 2] = ["os_glance_importing_to_stores", "os_glance_failed_import"];
+
+impl Store {
+    /// Starts an import: moves the image from `from` to `to`, records `task` and takes
+    /// the import lock (property `os_glance_import_task`), all or nothing. False when
+    /// the image is no longer in `from` or another import holds the lock.
+    pub async fn begin_import(&self, image_id: &str, from: &str, to: &str, task: &TaskRow) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let row =
+            sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
+        let Some(row) = row else { return Ok(false) };
+        let mut properties: Map<String, Value> = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
+        if row.try_get::<String, _>("status")? != from || properties.contains_key("os_glance_import_task") {
+            return Ok(false);
+        }
+        properties.insert("os_glance_import_task".into(), Value::String(task.id.clone()));
+        for key in IMPORT_STARTED {
+            properties.insert(key.into(), Value::String(String::new()));
+        }
+        sqlx::query(&self.sql("UPDATE images SET status = ?, properties = ?, updated_at = ? WHERE id = ?"))
+            .bind(to)
+            .bind(Value::Object(properties).to_string())
+            .bind(task.created_at)
+            .bind(image_id)
+            .execute(&mut *tx)
+            .await?;
+        insert_task(&mut tx, &self.sql(&format!("INSERT INTO tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")), task)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Ends an import: releases the lock and, when it failed and the image is still
+    /// importing, puts the image back to `queued` without data. False when the image
+    /// has gone.
+    pub async fn end_import(&self, image_id: &str, failed: bool, at: i64) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let row =
+            sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
+        let Some(row) = row else { return Ok(false) };
+        let mut properties: Map<String, Value> = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
+        properties.remove("os_glance_import_task");
+        properties.insert("os_glance_importing_to_stores".into(), Value::String(String::new()));
+        let revert = failed && row.try_get::<String, _>("status")? == "importing";
+        let sql = if revert {
+            "UPDATE images SET status = 'queued', size = NULL, virtual_size = NULL, properties = ?, updated_at = ? WHERE id = ?"
+        } else {
+            "UPDATE images SET properties = ?, updated_at = ? WHERE id = ?"
+        };
+        sqlx::query(&self.sql(sql)).bind(Value::Object(properties).to_string()).bind(at).bind(image_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records the size of staged data (Glance shows it while the image is `uploading`).
+    pub async fn set_staged_size(&self, image_id: &str, size: i64, at: i64) -> Result<bool> {
+        let done = sqlx::query(&self.sql("UPDATE images SET size = ?, updated_at = ? WHERE id = ? AND status = 'uploading'"))
+            .bind(size)
+            .bind(at)
+            .bind(image_id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Moves a task on: its status, and when it finishes its result, message and expiry.
+    pub async fn update_task(&self, task: &TaskRow) -> Result<bool> {
+        let done =
+            sqlx::query(&self.sql("UPDATE tasks SET status = ?, result = ?, message = ?, expires_at = ?, updated_at = ? WHERE id = ?"))
+                .bind(&task.status)
+                .bind(task.result.as_ref().map(Value::to_string))
+                .bind(&task.message)
+                .bind(task.expires_at)
+                .bind(task.updated_at)
+                .bind(&task.id)
+                .execute(self.pool())
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// One task.
+    pub async fn get_task(&self, id: &str) -> Result<Option<TaskRow>> {
+        let row = sqlx::query(&self.sql(&format!("SELECT {COLUMNS} FROM tasks WHERE id = ?"))).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(task_from).transpose()
+    }
+
+    /// Every task not expired at `now`, newest first; those of one image when given.
+    pub async fn list_tasks(&self, image_id: Option<&str>, now: i64) -> Result<Vec<TaskRow>> {
+        let filter = if image_id.is_some() { " AND image_id = ?" } else { "" };
+        let sql =
+            format!("SELECT {COLUMNS} FROM tasks WHERE (expires_at IS NULL OR expires_at > ?){filter} ORDER BY created_at DESC, id DESC");
+        let sql = self.sql(&sql);
+        let mut query = sqlx::query(&sql).bind(now);
+        if let Some(image_id) = image_id {
+            query = query.bind(image_id);
+        }
+        query.fetch_all(self.pool()).await?.iter().map(task_from).collect()
+    }
+
+    /// Removes tasks that expired before `now`; returns how many.
+    pub async fn purge_expired_tasks(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query(&self.sql("DELETE FROM tasks WHERE expires_at IS NOT NULL AND expires_at <= ?"))
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+async fn insert_task(tx: &mut sqlx::Transaction<'static, sqlx::Any>, sql: &str, t: &TaskRow) -> Result<()> {
+    sqlx::query(sql)
+        .bind(&t.id)
+        .bind(&t.kind)
+        .bind(&t.status)
+        .bind(&t.owner)
+        .bind(&t.user_id)
+        .bind(&t.request_id)
+        .bind(&t.image_id)
+        .bind(t.input.to_string())
+        .bind(t.result.as_ref().map(Value::to_string))
+        .bind(&t.message)
+        .bind(t.expires_at)
+        .bind(t.created_at)
+        .bind(t.updated_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
