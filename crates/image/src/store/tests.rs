@@ -150,7 +150,7 @@ async fn an_import_takes_its_lock_with_its_task_and_a_failure_requeues_the_image
 
         let finished = TaskRow { status: "failure".into(), message: "why".into(), expires_at: Some(100), updated_at: 14, ..task("t1") };
         assert!(s.update_task(&finished).await.unwrap(), "{backend}");
-        assert_eq!(s.list_tasks(Some("i1"), 50).await.unwrap(), [finished.clone()], "{backend}");
+        assert_eq!(s.list_tasks(Some("i1"), 50).await.unwrap(), std::slice::from_ref(&finished), "{backend}");
         assert!(s.list_tasks(None, 100).await.unwrap().is_empty(), "{backend}: expired tasks are not listed");
         assert_eq!(s.purge_expired_tasks(100).await.unwrap(), 1, "{backend}");
         assert_eq!(s.get_task("t1").await.unwrap(), None, "{backend}");
