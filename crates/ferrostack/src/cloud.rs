@@ -51,13 +51,23 @@ pub struct Cloud {
 /// The catalog entries of every role this binary serves, at `base_url`.
 pub fn served_services(base_url: &str) -> Vec<ServiceSpec> {
     vec![
-        ServiceSpec { service_type: "identity".into(), name: "keystone".into(), url: format!("{base_url}/identity") },
-        ServiceSpec { service_type: "image".into(), name: "glance".into(), url: format!("{base_url}/image") },
+        ServiceSpec {
+            service_type: "identity".into(),
+            name: "keystone".into(),
+            url: format!("{base_url}/identity"),
+            registered_limits: Vec::new(),
+        },
+        ServiceSpec {
+            service_type: "image".into(),
+            name: "glance".into(),
+            url: format!("{base_url}/image"),
+            registered_limits: image::domain::quotas::REGISTERED_DEFAULTS.iter().map(|(r, d)| ((*r).to_owned(), *d)).collect(),
+        },
     ]
 }
 
 /// Opens the image service over its database and its data directory (`DATA_DIR/images`).
-pub async fn open_image(data_dir: &Path, config: &Config) -> anyhow::Result<image::Images> {
+pub async fn open_image(data_dir: &Path, config: &Config, limits: http_api::Limits) -> anyhow::Result<image::Images> {
     let url = match &config.database.image {
         Some(url) => url.clone(),
         None => format!("sqlite://{}", data_dir.join("image.db").display()),
@@ -67,13 +77,17 @@ pub async fn open_image(data_dir: &Path, config: &Config) -> anyhow::Result<imag
     let files = image::store::FileStore::open(&data_dir.join("images")).context("image data directory")?;
     let staging = image::store::FileStore::open(&data_dir.join("image-staging")).context("image staging directory")?;
     let policy = with_overrides(image::domain::policy::default_policy()?, data_dir, &["image-policy.yaml", "image-policy.json"])?;
-    let images = image::Images::new(store, files, staging, image::ImageConfig::default(), policy);
+    let quotas = image::domain::quotas::QuotaSource { limits, region: REGION.into() };
+    let images = image::Images::new(store, files, staging, image::ImageConfig::default(), policy).with_quotas(quotas);
     let recovered = images.recover_interrupted_tasks().await?;
     if recovered > 0 {
         tracing::warn!(tasks = recovered, "image tasks interrupted by the last stop were marked failed");
     }
     Ok(images)
 }
+
+/// The region the cloud bootstraps and its services live in.
+pub const REGION: &str = "RegionOne";
 
 /// A service's default policy with the operator's files from the data directory
 /// (`names`, in order) applied over it.
@@ -134,11 +148,11 @@ impl Cloud {
         let base_url = format!("http://{host}:{}", addr.port());
         let identity = Arc::new(open_identity(&opts.data_dir, &opts.config, &format!("{base_url}/identity")).await?);
         let spec =
-            BootstrapSpec { admin_password: opts.admin_password.clone(), region: "RegionOne".into(), services: served_services(&base_url) };
+            BootstrapSpec { admin_password: opts.admin_password.clone(), region: REGION.into(), services: served_services(&base_url) };
         let bootstrap = identity.bootstrap(&spec).await?;
         crate::clouds::write(&opts.data_dir, &base_url, &bootstrap.passwords)?;
 
-        let images = Arc::new(open_image(&opts.data_dir, &opts.config).await?);
+        let images = Arc::new(open_image(&opts.data_dir, &opts.config, identity.clone()).await?);
         let image_state =
             image::AppState { images: images.clone(), validator: identity.clone(), endpoint: format!("{base_url}/image").into() };
         // Keystone answers `/v3` and `/v3/` alike, so identity's paths lose a trailing

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use ferrostack::cloud::{open_identity, served_services, shutdown_signal};
+use ferrostack::cloud::{REGION, open_identity, served_services, shutdown_signal};
 use ferrostack::{Cloud, CloudOptions, Config};
 use identity::domain::bootstrap::BootstrapSpec;
 use identity::domain::fernet_keys;
@@ -140,7 +140,7 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
         Task::Bootstrap { admin_password, public_url } => {
             let public_url = public_url.trim_end_matches('/').to_owned();
             let identity = open_identity(&common.data_dir, &config, &format!("{public_url}/identity")).await?;
-            let spec = BootstrapSpec { admin_password, region: "RegionOne".into(), services: served_services(&public_url) };
+            let spec = BootstrapSpec { admin_password, region: REGION.into(), services: served_services(&public_url) };
             let outcome = identity.bootstrap(&spec).await?;
             ferrostack::clouds::write(&common.data_dir, &public_url, &outcome.passwords).context("writing clouds.yaml")?;
             println!("bootstrap done{}", if outcome.first { " (first time)" } else { "" });

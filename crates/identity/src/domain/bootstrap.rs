@@ -6,7 +6,9 @@
 use serde_json::{Map, Value};
 
 use super::{Identity, Result};
-use crate::store::{ActorType, AssignmentRow, DomainRow, EndpointRow, ProjectRow, RegionRow, RoleRow, ServiceRow, TargetType, UserRow};
+use crate::store::{
+    ActorType, AssignmentRow, DomainRow, EndpointRow, ProjectRow, RegionRow, RegisteredLimitRow, RoleRow, ServiceRow, TargetType, UserRow,
+};
 
 /// The id of the default domain, as in Keystone.
 pub const DEFAULT_DOMAIN_ID: &str = "default";
@@ -20,6 +22,10 @@ pub struct ServiceSpec {
     pub name: String,
     /// The URL of all three interfaces.
     pub url: String,
+    /// Registered limits (resource name, default) to create in the bootstrap region
+    /// with the service. Only a new service gets them, so that an operator's deleted
+    /// or changed defaults stay as the operator left them.
+    pub registered_limits: Vec<(String, i64)>,
 }
 
 /// What to bootstrap.
@@ -156,6 +162,19 @@ impl Identity {
                 extra.insert("name".into(), Value::from(spec.name.clone()));
                 let s = ServiceRow { id: common::ids::hex_id(), service_type: spec.service_type.clone(), enabled: true, extra };
                 self.store.create_service(&s).await?;
+                let limits: Vec<RegisteredLimitRow> = spec
+                    .registered_limits
+                    .iter()
+                    .map(|(resource, default)| RegisteredLimitRow {
+                        id: common::ids::hex_id(),
+                        service_id: s.id.clone(),
+                        region_id: Some(region.to_owned()),
+                        resource_name: resource.clone(),
+                        default_limit: *default,
+                        description: None,
+                    })
+                    .collect();
+                self.store.create_registered_limits(&limits).await?;
                 s
             }
         };

@@ -1,7 +1,7 @@
 //! Unified limits (Keystone's flat model): a registered default per service resource,
 //! overridden per project or domain. Other services read them to enforce quotas.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::error::{duplicate, not_found};
 use super::{Error, Identity, Result};
@@ -125,5 +125,59 @@ impl Identity {
             return Err(not_found("limit", id));
         }
         Ok(())
+    }
+}
+
+impl Identity {
+    /// The limits `project_id` has on `resources` of the service of type
+    /// `service_type` in `region`: its own limit where it has one, else the registered
+    /// default. Limits without a region apply in every region.
+    pub async fn effective_limits(
+        &self,
+        service_type: &str,
+        region: &str,
+        project_id: &str,
+        resources: &[&str],
+    ) -> Result<HashMap<String, i64>> {
+        let services: HashSet<String> =
+            self.store.list_services().await?.into_iter().filter(|s| s.service_type == service_type).map(|s| s.id).collect();
+        let in_scope = |service_id: &str, region_id: &Option<String>| {
+            services.contains(service_id) && region_id.as_deref().is_none_or(|r| r == region)
+        };
+        let registered = self.store.list_registered_limits().await?;
+        let overrides = self.store.list_limits().await?;
+        let mut limits = HashMap::new();
+        for resource in resources {
+            let own = overrides.iter().find(|l| {
+                l.target_type == "project"
+                    && l.target_id == project_id
+                    && l.resource_name == *resource
+                    && in_scope(&l.service_id, &l.region_id)
+            });
+            let value = match own {
+                Some(l) => Some(l.resource_limit),
+                None => registered
+                    .iter()
+                    .find(|l| l.resource_name == *resource && in_scope(&l.service_id, &l.region_id))
+                    .map(|l| l.default_limit),
+            };
+            if let Some(value) = value {
+                limits.insert((*resource).to_owned(), value);
+            }
+        }
+        Ok(limits)
+    }
+}
+
+#[async_trait::async_trait]
+impl http_api::LimitSource for Identity {
+    async fn project_limits(
+        &self,
+        service_type: &str,
+        region: &str,
+        project_id: &str,
+        resources: &[&str],
+    ) -> Result<HashMap<String, i64>, http_api::LimitsUnavailable> {
+        self.effective_limits(service_type, region, project_id, resources).await.map_err(|e| http_api::LimitsUnavailable(e.to_string()))
     }
 }

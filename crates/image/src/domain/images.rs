@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::error::no_image;
 use super::policy::{image_target, project_target};
+use super::quotas::Claim;
 use super::{Error, Images, Result};
 use crate::store::{ImageRow, MemberRow, StoreError};
 
@@ -194,6 +195,7 @@ impl Images {
             None => ctx.project_id().map(str::to_owned),
         };
         self.enforce(ctx, "add_image", &project_target(owner.as_deref()))?;
+        self.enforce_quota(owner.as_deref(), Claim::NewImage).await?;
         let id = match req.id {
             Some(id) if !is_image_id(&id) => return Err(Error::BadRequest(format!("Invalid image id {id:?}: it must be a UUID."))),
             Some(id) => id,
@@ -279,10 +281,12 @@ impl Images {
         if image.disk_format.is_none() || image.container_format.is_none() {
             return Err(Error::BadRequest("Properties disk_format, container_format must be set prior to saving data.".into()));
         }
+        let room = self.enforce_quota(image.owner.as_deref(), Claim::Upload).await?;
         if !self.store.transition(id, "queued", "saving", now_micros()).await? {
             return Err(Error::Conflict(format!("Image status transition from {} to saving is not allowed", image.status)));
         }
-        let staged = match self.files.write(id, body, Some(self.config.image_size_cap)).await {
+        let limit = room.map_or(self.config.image_size_cap, |room| room.min(self.config.image_size_cap));
+        let staged = match self.files.write(id, body, Some(limit)).await {
             Ok(staged) => staged,
             Err(e) => {
                 self.store.transition(id, "saving", "queued", now_micros()).await?;

@@ -11,6 +11,7 @@ use common::time::now_micros;
 use futures_util::Stream;
 use serde_json::{Value, json};
 
+use super::quotas::Claim;
 use super::tasks::TASK_TIME_TO_LIVE_MICROS;
 use super::{Error, Images, Result};
 use crate::store::TaskRow;
@@ -36,10 +37,12 @@ impl Images {
         E: std::fmt::Display,
     {
         let image = self.changeable(ctx, id, "modify_image").await?;
+        let room = self.enforce_quota(image.owner.as_deref(), Claim::Stage).await?;
         if !self.store.transition(id, "queued", "uploading", now_micros()).await? {
             return Err(Error::Conflict(format!("Image {id} is {}: only a queued image can be staged.", image.status)));
         }
-        let staged = match self.staging.write(id, body, Some(self.config.image_size_cap)).await {
+        let limit = room.map_or(self.config.image_size_cap, |room| room.min(self.config.image_size_cap));
+        let staged = match self.staging.write(id, body, Some(limit)).await {
             Ok(staged) => staged,
             Err(e) => {
                 self.store.transition(id, "uploading", "queued", now_micros()).await?;
@@ -74,6 +77,7 @@ impl Images {
                 image.status
             )));
         }
+        self.enforce_quota(image.owner.as_deref(), Claim::Import(image.size.unwrap_or(0))).await?;
         let now = now_micros();
         let task = TaskRow {
             id: uuid::Uuid::new_v4().to_string(),

@@ -8,6 +8,7 @@ pub mod list;
 pub mod members;
 pub mod patch;
 pub mod policy;
+pub mod quotas;
 pub mod tasks;
 
 pub use error::{Error, Result};
@@ -20,6 +21,7 @@ use common::policy::Policy;
 use serde_json::Value;
 
 use crate::store::{FileStore, Store};
+use quotas::QuotaSource;
 
 /// Image settings; each has Glance's default.
 #[derive(Debug, Clone)]
@@ -46,6 +48,8 @@ pub struct Images {
     staging: FileStore,
     policy: Policy,
     config: ImageConfig,
+    /// Unified limits to enforce; `None` leaves projects unlimited.
+    quotas: Option<QuotaSource>,
 }
 
 impl Images {
@@ -53,7 +57,13 @@ impl Images {
     /// staging directory, under `policy` (Glance's defaults from
     /// [`policy::default_policy`] with any operator overrides).
     pub fn new(store: Store, files: FileStore, staging: FileStore, config: ImageConfig, policy: Policy) -> Self {
-        Images { store, files, staging, policy, config }
+        Images { store, files, staging, policy, config, quotas: None }
+    }
+
+    /// Enforces each project's unified limits from `quotas`.
+    pub fn with_quotas(mut self, quotas: QuotaSource) -> Self {
+        self.quotas = Some(quotas);
+        self
     }
 
     /// The settings in force.

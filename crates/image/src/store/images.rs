@@ -237,3 +237,39 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 }
+
+/// What one project's images take up, as quotas count it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Images, whatever their status.
+    pub images: i64,
+    /// Images whose data is arriving (saving, uploading, importing).
+    pub uploading: i64,
+    /// Bytes of stored data (active and deactivated images).
+    pub stored_bytes: i64,
+    /// Bytes of staged data (uploading and importing images).
+    pub staged_bytes: i64,
+}
+
+impl Store {
+    /// What `owner`'s images take up.
+    pub async fn usage(&self, owner: &str) -> Result<Usage> {
+        let rows = sqlx::query(&self.sql("SELECT status, size FROM images WHERE owner = ?")).bind(owner).fetch_all(self.pool()).await?;
+        let mut usage = Usage::default();
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let size: i64 = row.try_get::<Option<i64>, _>("size")?.unwrap_or(0);
+            usage.images += 1;
+            match status.as_str() {
+                "saving" => usage.uploading += 1,
+                "uploading" | "importing" => {
+                    usage.uploading += 1;
+                    usage.staged_bytes += size;
+                }
+                "active" | "deactivated" => usage.stored_bytes += size,
+                _ => {}
+            }
+        }
+        Ok(usage)
+    }
+}

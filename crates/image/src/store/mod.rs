@@ -6,7 +6,7 @@ mod members;
 mod tasks;
 
 pub use files::{FileStore, Staged, WriteError};
-pub use images::{ImageData, ImageRow};
+pub use images::{ImageData, ImageRow, Usage};
 pub use members::MemberRow;
 pub use tasks::TaskRow;
 
