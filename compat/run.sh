@@ -77,6 +77,18 @@ lockout_duration = 5
 unique_last_password_count = 2
 minimum_password_age = 0
 change_password_upon_first_use = false
+
+# Two image stores, so that tempest's multi-store, copy-image and store tests run.
+[image]
+default_store = "fast"
+
+[[image.stores]]
+id = "fast"
+description = "The default store"
+
+[[image.stores]]
+id = "cheap"
+description = "A second store"
 EOF
 cp "$data/ferrostack.toml" "$work/ferrostack.toml"
 

@@ -507,3 +507,110 @@ async fn glance_direct_import_stages_then_imports_under_a_task() {
     );
     assert!(!c.dir.path().join("image-staging").join(other_id).exists());
 }
+
+fn two_stores() -> ferrostack::Config {
+    let store = |id: &str, description: &str| ferrostack::config::StoreSettings {
+        id: id.into(),
+        description: Some(description.into()),
+        path: None,
+    };
+    let mut config = ferrostack::Config::default();
+    config.image.stores = vec![store("fast", "SSD"), store("cheap", "spinning disks")];
+    config.image.default_store = Some("fast".into());
+    config
+}
+
+/// Polls an image until `check` holds, for at most 30 s.
+async fn wait_for(c: &TestCloud, token: &str, id: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..300 {
+        let image = c.call(Method::GET, &c.image(&format!("/v2/images/{id}")), Some(token), None).await.body;
+        if check(&image) {
+            return image;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("image {id}: {what} never happened");
+}
+
+#[tokio::test]
+async fn several_stores_take_imports_and_copies_and_give_copies_back() {
+    let c = TestCloud::start_with(two_stores()).await;
+    let admin = c.admin_token().await;
+    let owner = c.project_member("stores").await;
+    let stores = c.call(Method::GET, &c.image("/v2/info/stores"), Some(&owner.token), None).await;
+    assert_eq!(stores.status, StatusCode::OK, "{}", stores.body);
+    assert_eq!(
+        stores.body["stores"],
+        json!([{"id": "fast", "description": "SSD", "default": "true"}, {"id": "cheap", "description": "spinning disks"}])
+    );
+    let methods = c.call(Method::GET, &c.image("/v2/info/import"), Some(&owner.token), None).await;
+    assert_eq!(methods.body["import-methods"]["value"], json!(["glance-direct", "copy-image"]));
+    let versions = c.call(Method::GET, &c.image(""), None, None).await;
+    assert_eq!(versions.body["versions"][0]["id"], "v2.13");
+
+    // An upload goes to the store the header names.
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    let uploaded = create(&c, &owner.token, json!({"name": "u", "disk_format": "raw", "container_format": "bare"})).await;
+    let uploaded_id = uploaded["id"].as_str().unwrap();
+    let put = c
+        .http
+        .put(c.image(&format!("/v2/images/{uploaded_id}/file")))
+        .header("X-Auth-Token", &owner.token)
+        .header("Content-Type", "application/octet-stream")
+        .header("X-Image-Meta-Store", "cheap")
+        .body(data.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), StatusCode::NO_CONTENT);
+    let shown = c.call(Method::GET, &c.image(&format!("/v2/images/{uploaded_id}")), Some(&owner.token), None).await.body;
+    assert_eq!(shown["stores"], "cheap");
+    assert!(c.dir.path().join("image-stores/cheap").join(uploaded_id).exists());
+
+    // glance-direct into every store.
+    let image = create(&c, &owner.token, json!({"name": "i", "disk_format": "raw", "container_format": "bare"})).await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    assert_eq!(stage(&c, &owner.token, &id, data.clone()).await, StatusCode::NO_CONTENT);
+    let import_url = c.image(&format!("/v2/images/{id}/import"));
+    let unknown =
+        c.call(Method::POST, &import_url, Some(&owner.token), Some(json!({"method": {"name": "glance-direct"}, "stores": ["tape"]}))).await;
+    assert_eq!(unknown.status, StatusCode::CONFLICT, "{}", unknown.body);
+    let both = json!({"method": {"name": "glance-direct"}, "all_stores": true, "stores": ["fast"]});
+    assert_eq!(c.call(Method::POST, &import_url, Some(&owner.token), Some(both)).await.status, StatusCode::BAD_REQUEST);
+    let all =
+        c.call(Method::POST, &import_url, Some(&owner.token), Some(json!({"method": {"name": "glance-direct"}, "all_stores": true}))).await;
+    assert_eq!(all.status, StatusCode::ACCEPTED, "{}", all.body);
+    let imported = wait_for(&c, &owner.token, &id, "active in both stores", |i| i["status"] == "active").await;
+    assert_eq!((imported["stores"].as_str(), imported["os_glance_failed_import"].as_str()), (Some("cheap,fast"), Some("")));
+
+    // Deleting a copy from one store keeps the other; the last copy stays.
+    let from_cheap = c.image(&format!("/v2/stores/cheap/{id}"));
+    assert_eq!(c.call(Method::DELETE, &from_cheap, Some(&owner.token), None).await.status, StatusCode::FORBIDDEN, "administrators only");
+    assert_eq!(c.call(Method::DELETE, &from_cheap, Some(&admin), None).await.status, StatusCode::NO_CONTENT);
+    assert!(!c.dir.path().join("image-stores/cheap").join(&id).exists());
+    let last = c.call(Method::DELETE, &c.image(&format!("/v2/stores/fast/{id}")), Some(&admin), None).await;
+    assert_eq!(last.status, StatusCode::CONFLICT, "{}", last.body);
+
+    // copy-image (administrators) puts it back.
+    let copy = json!({"method": {"name": "copy-image"}, "all_stores": true, "all_stores_must_succeed": false});
+    assert_eq!(c.call(Method::POST, &import_url, Some(&owner.token), Some(copy.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(c.call(Method::POST, &import_url, Some(&admin), Some(copy.clone())).await.status, StatusCode::ACCEPTED);
+    let copied =
+        wait_for(&c, &owner.token, &id, "copied to cheap", |i| i["stores"] == "cheap,fast" && i["os_glance_importing_to_stores"] == "")
+            .await;
+    assert_eq!(copied["os_glance_failed_import"], "", "{copied}");
+    assert!(c.dir.path().join("image-stores/cheap").join(&id).exists());
+    let again = c.call(Method::POST, &import_url, Some(&admin), Some(json!({"method": {"name": "copy-image"}, "stores": ["cheap"]}))).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "already there: {}", again.body);
+    let tasks = c.call(Method::GET, &c.image(&format!("/v2/images/{id}/tasks")), Some(&admin), None).await;
+    assert_eq!(tasks.body["tasks"].as_array().unwrap().len(), 2, "{}", tasks.body);
+
+    let usage = c.call(Method::GET, &c.image("/v2/info/usage"), Some(&owner.token), None).await;
+    assert_eq!(usage.body["usage"]["image_count_total"], json!({"limit": 1000, "usage": 2}), "{}", usage.body);
+
+    assert_eq!(
+        c.call(Method::DELETE, &c.image(&format!("/v2/images/{id}")), Some(&owner.token), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(!c.dir.path().join("image-stores/cheap").join(&id).exists() && !c.dir.path().join("image-stores/fast").join(&id).exists());
+}

@@ -66,6 +66,23 @@ pub fn served_services(base_url: &str) -> Vec<ServiceSpec> {
     ]
 }
 
+/// The image data stores the configuration names, or the single store `file`.
+fn image_backends(data_dir: &Path, settings: &crate::config::ImageSettings) -> anyhow::Result<image::store::Backends> {
+    use image::store::{Backend, Backends, FileStore, SINGLE_STORE};
+    let default_dir = |id: &str| if id == SINGLE_STORE { data_dir.join("images") } else { data_dir.join("image-stores").join(id) };
+    if settings.stores.is_empty() {
+        return Backends::single(&default_dir(SINGLE_STORE)).context("image data directory");
+    }
+    let mut stores = Vec::new();
+    for s in &settings.stores {
+        let dir = s.path.clone().unwrap_or_else(|| default_dir(&s.id));
+        let files = FileStore::open(&dir).with_context(|| format!("image store {} at {}", s.id, dir.display()))?;
+        stores.push(Backend { id: s.id.clone(), description: s.description.clone(), files });
+    }
+    let default = settings.default_store.clone().unwrap_or_else(|| settings.stores[0].id.clone());
+    Backends::multiple(stores, &default).map_err(|e| anyhow::anyhow!("[image] stores: {e}"))
+}
+
 /// Opens the image service over its database and its data directory (`DATA_DIR/images`).
 pub async fn open_image(data_dir: &Path, config: &Config, limits: http_api::Limits) -> anyhow::Result<image::Images> {
     let url = match &config.database.image {
@@ -74,11 +91,11 @@ pub async fn open_image(data_dir: &Path, config: &Config, limits: http_api::Limi
     };
     let store = image::store::Store::new(db::Database::connect(&url).await?);
     store.migrate().await.context("image database migration")?;
-    let files = image::store::FileStore::open(&data_dir.join("images")).context("image data directory")?;
+    let backends = image_backends(data_dir, &config.image)?;
     let staging = image::store::FileStore::open(&data_dir.join("image-staging")).context("image staging directory")?;
     let policy = with_overrides(image::domain::policy::default_policy()?, data_dir, &["image-policy.yaml", "image-policy.json"])?;
     let quotas = image::domain::quotas::QuotaSource { limits, region: REGION.into() };
-    let images = image::Images::new(store, files, staging, image::ImageConfig::default(), policy).with_quotas(quotas);
+    let images = image::Images::new(store, backends, staging, image::ImageConfig::default(), policy).with_quotas(quotas);
     let recovered = images.recover_interrupted_tasks().await?;
     if recovered > 0 {
         tracing::warn!(tasks = recovered, "image tasks interrupted by the last stop were marked failed");

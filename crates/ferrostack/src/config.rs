@@ -13,6 +13,32 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Identity settings (Keystone's `[token]`, `[security_compliance]`, ...).
     pub identity: identity::IdentityConfig,
+    /// Image settings: where image data is stored.
+    pub image: ImageSettings,
+}
+
+/// Image data stores, as Glance's `enabled_backends`. None configured means one store,
+/// `file`, in `DATA_DIR/images`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageSettings {
+    /// The stores, in order (`[[image.stores]]`).
+    pub stores: Vec<StoreSettings>,
+    /// The store data goes to when a request names none; the first store by default.
+    pub default_store: Option<String>,
+}
+
+/// One image data store: a directory.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// Its identifier, as clients name it.
+    pub id: String,
+    /// What it is for, shown by `GET /v2/info/stores`.
+    pub description: Option<String>,
+    /// Its directory; `DATA_DIR/images` for a store called `file`, else
+    /// `DATA_DIR/image-stores/<id>`.
+    pub path: Option<PathBuf>,
 }
 
 /// Database URLs per service.

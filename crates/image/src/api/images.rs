@@ -23,6 +23,12 @@ pub fn render(i: &ImageRow) -> Value {
         "self": format!("/v2/images/{}", i.id), "file": format!("/v2/images/{}/file", i.id), "schema": "/v2/schemas/image",
     });
     let obj = v.as_object_mut().expect("an image is an object");
+    if !i.stores.is_empty() {
+        // Sorted, as clients compare the joined list (tempest's waiters do).
+        let mut stores = i.stores.clone();
+        stores.sort();
+        obj.insert("stores".into(), json!(stores.join(",")));
+    }
     for (key, value) in &i.properties {
         obj.entry(key.clone()).or_insert_with(|| value.clone());
     }

@@ -62,24 +62,32 @@ pub fn render_record(t: &TaskRow) -> Value {
     })
 }
 
-/// An import request: `{"method": {"name": ...}}`, with `all_stores` and
-/// `all_stores_must_succeed` booleans when given.
-pub fn parse_import(body: Value) -> Result<ImportRequest> {
+/// An import request: `{"method": {"name": ...}}`, with `stores` (a list of store
+/// ids), `all_stores` and `all_stores_must_succeed` (booleans) when given, and the
+/// store the `X-Image-Meta-Store` header names.
+pub fn parse_import(body: Value, header_store: Option<&str>) -> Result<ImportRequest> {
     let method = body
         .get("method")
         .and_then(|m| m.get("name"))
         .and_then(Value::as_str)
         .ok_or_else(|| Error::BadRequest("Import request requires a 'method' field with a 'name'.".into()))?
         .to_owned();
-    for key in ["all_stores", "all_stores_must_succeed"] {
-        if body.get(key).is_some_and(|v| !v.is_boolean()) {
-            return Err(Error::BadRequest(format!("'{key}' must be a boolean.")));
-        }
-    }
-    if body.get("all_stores_must_succeed") == Some(&Value::Bool(false)) {
-        return Err(Error::BadRequest("'all_stores_must_succeed' can only be false with multiple stores, and there is one.".into()));
-    }
-    Ok(ImportRequest { method, body })
+    let flag = |key: &str, default: bool| match body.get(key) {
+        None => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::BadRequest(format!("'{key}' must be a boolean."))),
+    };
+    let (all_stores, all_stores_must_succeed) = (flag("all_stores", false)?, flag("all_stores_must_succeed", true)?);
+    let stores = match body.get("stores") {
+        None => None,
+        Some(Value::Array(list)) => Some(
+            list.iter()
+                .map(|s| s.as_str().map(str::to_owned).ok_or_else(|| Error::BadRequest("'stores' must be a list of store ids.".into())))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        Some(_) => return Err(Error::BadRequest("'stores' must be a list of store ids.".into())),
+    };
+    Ok(ImportRequest { method, stores, header_store: header_store.map(str::to_owned), all_stores, all_stores_must_succeed, body })
 }
 
 /// A task list query.

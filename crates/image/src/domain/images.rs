@@ -13,7 +13,7 @@ use super::error::no_image;
 use super::policy::{image_target, project_target};
 use super::quotas::Claim;
 use super::{Error, Images, Result};
-use crate::store::{ImageRow, MemberRow, StoreError};
+use crate::store::{FileStore, ImageRow, MemberRow, StoreError};
 
 /// Disk formats Glance accepts by default.
 pub const DISK_FORMATS: [&str; 11] = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso", "ploop"];
@@ -224,6 +224,7 @@ impl Images {
             min_ram: req.min_ram,
             properties: req.properties,
             tags,
+            stores: Vec::new(),
             created_at: now,
             updated_at: now,
         };
@@ -245,7 +246,13 @@ impl Images {
         if !self.store.delete_image(id).await? {
             return Err(no_image(id));
         }
-        self.files.remove(id).await.map_err(|e| Error::Internal(format!("freeing the data of image {id}: {e}")))?;
+        for backend in self.backends.all() {
+            backend
+                .files
+                .remove(id)
+                .await
+                .map_err(|e| Error::Internal(format!("freeing the data of image {id} in {}: {e}", backend.id)))?;
+        }
         self.staging.remove(id).await.map_err(|e| Error::Internal(format!("freeing the staged data of image {id}: {e}")))
     }
 
@@ -270,14 +277,16 @@ impl Images {
         Ok(())
     }
 
-    /// Stores an image's data, streamed from `body`: queued → saving → active. On any
-    /// failure the data is dropped and the image is queued again, as Glance does.
-    pub async fn upload<S, E>(&self, ctx: &RequestContext, id: &str, body: S) -> Result<()>
+    /// Stores an image's data, streamed from `body` into `store` (the default store
+    /// when `None`): queued → saving → active. On any failure the data is dropped and
+    /// the image is queued again, as Glance does.
+    pub async fn upload<S, E>(&self, ctx: &RequestContext, id: &str, store: Option<&str>, body: S) -> Result<()>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
         let image = self.changeable(ctx, id, "upload_image").await?;
+        let (store_id, files) = self.store_for(store)?;
         if image.disk_format.is_none() || image.container_format.is_none() {
             return Err(Error::BadRequest("Properties disk_format, container_format must be set prior to saving data.".into()));
         }
@@ -286,7 +295,7 @@ impl Images {
             return Err(Error::Conflict(format!("Image status transition from {} to saving is not allowed", image.status)));
         }
         let limit = room.map_or(self.config.image_size_cap, |room| room.min(self.config.image_size_cap));
-        let staged = match self.files.write(id, body, Some(limit)).await {
+        let staged = match files.write(id, body, Some(limit)).await {
             Ok(staged) => staged,
             Err(e) => {
                 self.store.transition(id, "saving", "queued", now_micros()).await?;
@@ -294,13 +303,13 @@ impl Images {
             }
         };
         let data = staged.data.clone();
-        if let Err(e) = self.files.commit(id, staged).await {
+        if let Err(e) = files.commit(id, staged).await {
             self.store.transition(id, "saving", "queued", now_micros()).await?;
             return Err(Error::Internal(format!("storing the data of image {id}: {e}")));
         }
-        if !self.store.activate(id, "saving", &data, now_micros()).await? {
+        if !self.store.activate(id, "saving", &data, &[store_id], now_micros()).await? {
             // Deleted while its data was arriving.
-            self.files.remove(id).await.map_err(|e| Error::Internal(e.to_string()))?;
+            files.remove(id).await.map_err(|e| Error::Internal(e.to_string()))?;
             return Err(Error::Gone(format!("Image {id} was deleted during the upload.")));
         }
         Ok(())
@@ -315,8 +324,16 @@ impl Images {
         if image.status == "deactivated" && !self.is_admin(ctx)? {
             return Err(Error::Forbidden("The requested image has been deactivated. Image data download is forbidden.".into()));
         }
-        let path = matches!(image.status.as_str(), "active" | "deactivated").then(|| self.files.path(id));
-        Ok(ImageFile { image, path })
+        if !matches!(image.status.as_str(), "active" | "deactivated") {
+            return Ok(ImageFile { image, path: None });
+        }
+        let path = image
+            .stores
+            .iter()
+            .find_map(|store| self.backends.get(store))
+            .map(|files| files.path(id))
+            .ok_or_else(|| Error::Internal(format!("image {id} is held only by stores that are not configured: {:?}", image.stores)))?;
+        Ok(ImageFile { image, path: Some(path) })
     }
 
     /// Deactivates (`deactivate`) or reactivates an image; doing it twice is no error.
@@ -343,5 +360,42 @@ impl Images {
             return Err(no_image(&image.id));
         }
         Ok(())
+    }
+}
+
+impl Images {
+    /// The store a request names (the default when `None`) and its files; in
+    /// single-store mode every request goes to the one store, as in Glance.
+    pub(crate) fn store_for(&self, store: Option<&str>) -> Result<(String, &FileStore)> {
+        let id = match store {
+            Some(id) if self.backends.is_multiple() => id,
+            _ => self.backends.default_id(),
+        };
+        let files = self.backends.get(id).ok_or_else(|| Error::BadRequest(format!("Store for identifier {id} not found")))?;
+        Ok((id.to_owned(), files))
+    }
+
+    /// Deletes the copy of an active image's data in `store` (`DELETE /v2/stores/{store}/{id}`);
+    /// the last copy is refused.
+    pub async fn delete_from_store(&self, ctx: &RequestContext, store: &str, id: &str) -> Result<()> {
+        if !self.backends.is_multiple() {
+            return Err(Error::NotFound("Multi backend is not supported at this site.".into()));
+        }
+        let seen = self.visible(ctx, id).await?;
+        self.enforce(ctx, "delete_image_location", &seen.target())?;
+        let files = self.backends.get(store).ok_or_else(|| Error::NotFound(format!("Unknown store {store}.")))?;
+        if seen.image.status != "active" {
+            return Err(Error::Conflict(format!(
+                "Image {id} is {}: only an active image's data can be deleted from a store.",
+                seen.image.status
+            )));
+        }
+        if !seen.image.stores.iter().any(|s| s == store) {
+            return Err(Error::NotFound(format!("Image {id} is not present in store {store}.")));
+        }
+        if !self.store.remove_location(id, store).await? {
+            return Err(Error::Conflict(format!("Store {store} holds the only copy of image {id}'s data; delete the image instead.")));
+        }
+        files.remove(id).await.map_err(|e| Error::Internal(format!("freeing the data of image {id} in {store}: {e}")))
     }
 }

@@ -11,21 +11,38 @@ use common::time::now_micros;
 use futures_util::Stream;
 use serde_json::{Value, json};
 
+use crate::store::{FileStore, ImageData, ImageRow};
+
 use super::quotas::Claim;
 use super::tasks::TASK_TIME_TO_LIVE_MICROS;
 use super::{Error, Images, Result};
 use crate::store::TaskRow;
 
-/// The import methods this service offers (`enabled_import_methods`).
-pub const IMPORT_METHODS: [&str; 1] = ["glance-direct"];
-
 /// An import request as the client sent it.
 #[derive(Debug, Clone)]
 pub struct ImportRequest {
-    /// The method's name (`glance-direct`).
+    /// The method's name (`glance-direct` or `copy-image`).
     pub method: String,
+    /// The stores named in the body (`stores`).
+    pub stores: Option<Vec<String>>,
+    /// The store the `X-Image-Meta-Store` header names.
+    pub header_store: Option<String>,
+    /// Import into every store (`all_stores`).
+    pub all_stores: bool,
+    /// Fail the whole import when one store fails (`all_stores_must_succeed`, default true).
+    pub all_stores_must_succeed: bool,
     /// The whole request body, which the task keeps as `input.import_req`.
     pub body: Value,
+}
+
+/// What an import task does, decided when it starts.
+struct ImportJob {
+    task: TaskRow,
+    /// The stores to write, in order.
+    targets: Vec<String>,
+    /// Copying an active image's data (`copy-image`) rather than importing staged data.
+    copy: bool,
+    must_succeed: bool,
 }
 
 impl Images {
@@ -61,23 +78,75 @@ impl Images {
         Ok(())
     }
 
+    /// The import methods offered (`enabled_import_methods`): `copy-image` only where
+    /// there are several stores to copy between.
+    pub fn import_methods(&self) -> Vec<&'static str> {
+        if self.backends.is_multiple() { vec!["glance-direct", "copy-image"] } else { vec!["glance-direct"] }
+    }
+
+    /// The stores an import writes, as Glance picks them: every store, or those the
+    /// body names, or the header's, or the default; for a copy, none already holding
+    /// the data.
+    fn import_targets(&self, req: &ImportRequest, image: &ImageRow, copy: bool) -> Result<Vec<String>> {
+        if !self.backends.is_multiple() {
+            if !req.all_stores_must_succeed {
+                return Err(Error::BadRequest("'all_stores_must_succeed' can only be false where there are several stores.".into()));
+            }
+            return Ok(vec![self.backends.default_id().to_owned()]);
+        }
+        if req.all_stores && (req.stores.is_some() || req.header_store.is_some()) {
+            return Err(Error::BadRequest("'all_stores' cannot be combined with 'stores' or the X-Image-Meta-Store header.".into()));
+        }
+        let targets: Vec<String> = if req.all_stores {
+            self.backends.all().iter().map(|b| b.id.clone()).filter(|s| !(copy && image.stores.contains(s))).collect()
+        } else if let Some(stores) = &req.stores {
+            stores.clone()
+        } else if let Some(store) = &req.header_store {
+            vec![store.clone()]
+        } else {
+            vec![self.backends.default_id().to_owned()]
+        };
+        if let Some(unknown) = targets.iter().find(|s| self.backends.get(s).is_none()) {
+            return Err(Error::Conflict(format!("Store for identifier {unknown} not found")));
+        }
+        if let Some(held) = targets.iter().find(|s| copy && image.stores.contains(s)) {
+            return Err(Error::BadRequest(format!("Image {} is already present at store {held}", image.id)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        Ok(targets.into_iter().filter(|s| seen.insert(s.clone())).collect())
+    }
+
     /// Starts an import and returns once its task is recorded; the work goes on in
-    /// the background.
+    /// the background. A copy to stores that all hold the data already does nothing.
     pub async fn import(self: &Arc<Self>, ctx: &RequestContext, id: &str, req: ImportRequest) -> Result<()> {
-        if !IMPORT_METHODS.contains(&req.method.as_str()) {
+        if !self.import_methods().contains(&req.method.as_str()) {
             return Err(Error::BadRequest(format!("Unknown import method name '{}'.", req.method)));
         }
-        let image = self.changeable(ctx, id, "modify_image").await?;
+        let copy = req.method == "copy-image";
+        let image = if copy {
+            let seen = self.visible(ctx, id).await?;
+            self.enforce(ctx, "copy_image", &seen.target())?;
+            seen.image
+        } else {
+            self.changeable(ctx, id, "modify_image").await?
+        };
         if image.disk_format.is_none() || image.container_format.is_none() {
             return Err(Error::Conflict("'disk_format' and 'container_format' must be set prior to importing data.".into()));
         }
-        if image.status != "uploading" {
-            return Err(Error::Conflict(format!(
-                "Image {id} is {}: it needs to be staged before the 'glance-direct' method can be used.",
-                image.status
-            )));
+        let (from, to) = if copy { ("active", "active") } else { ("uploading", "importing") };
+        if image.status != from {
+            return Err(Error::Conflict(if copy {
+                format!("Image {id} is {}: only an active image's data can be copied.", image.status)
+            } else {
+                format!("Image {id} is {}: it needs to be staged before the 'glance-direct' method can be used.", image.status)
+            }));
         }
-        self.enforce_quota(image.owner.as_deref(), Claim::Import(image.size.unwrap_or(0))).await?;
+        let targets = self.import_targets(&req, &image, copy)?;
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let bytes = image.size.unwrap_or(0) * i64::try_from(if copy { targets.len() } else { 1 }).unwrap_or(i64::MAX);
+        self.enforce_quota(image.owner.as_deref(), Claim::Import(bytes)).await?;
         let now = now_micros();
         let task = TaskRow {
             id: uuid::Uuid::new_v4().to_string(),
@@ -87,35 +156,49 @@ impl Images {
             user_id: Some(ctx.user_id.clone()),
             request_id: Some(ctx.request_id.clone()),
             image_id: Some(id.to_owned()),
-            input: json!({"image_id": id, "import_req": req.body, "backend": [null]}),
+            input: json!({
+                "image_id": id,
+                "import_req": req.body,
+                "backend": if self.backends.is_multiple() { json!(targets) } else { json!([null]) },
+            }),
             result: None,
             message: String::new(),
             expires_at: None,
             created_at: now,
             updated_at: now,
         };
-        if !self.store.begin_import(id, "uploading", "importing", &task).await? {
-            return Err(Error::Conflict(format!("Image {id} has an active import task, or is no longer staged.")));
+        let importing_to = if self.backends.is_multiple() { targets.join(",") } else { String::new() };
+        if !self.store.begin_import(id, from, to, &importing_to, &task).await? {
+            return Err(Error::Conflict(format!("Image {id} has an active import task, or changed status meanwhile.")));
         }
+        let job = ImportJob { task, targets, copy, must_succeed: req.all_stores_must_succeed };
         let this = Arc::clone(self);
-        tokio::spawn(async move { this.run_import(task).await });
+        tokio::spawn(async move { this.run_import(job).await });
         Ok(())
     }
 
     /// Runs an import task to its end and records how it went.
-    async fn run_import(&self, mut task: TaskRow) {
+    async fn run_import(&self, job: ImportJob) {
+        let ImportJob { mut task, targets, copy, must_succeed } = job;
         let id = task.image_id.clone().unwrap_or_default();
         task.status = "processing".into();
         task.updated_at = now_micros();
         if let Err(e) = self.store.update_task(&task).await {
             tracing::error!(task = %task.id, error = %e, "recording an import task's progress failed");
         }
-        let outcome = self.import_staged(&id).await;
+        let (written, failed) =
+            if copy { self.copy_data(&id, &targets).await } else { self.import_staged(&id, &targets, must_succeed).await };
+        let outcome = match written {
+            Ok(stores) if stores.is_empty() => Err(Error::Internal("no store took the data".into())),
+            Ok(_) if must_succeed && !failed.is_empty() => Err(Error::Internal("not every store took the data".into())),
+            other => other.map(|_| ()),
+        };
+        let failed_stores: Vec<&str> = failed.iter().map(|(store, _)| store.as_str()).collect();
         let now = now_micros();
-        if let Err(e) = self.store.end_import(&id, outcome.is_err(), now).await {
+        if let Err(e) = self.store.end_import(&id, outcome.is_err() && !copy, &failed_stores.join(","), now).await {
             tracing::error!(image = %id, error = %e, "releasing an image's import lock failed");
         }
-        if let Err(e) = self.staging.remove(&id).await {
+        if !copy && let Err(e) = self.staging.remove(&id).await {
             tracing::warn!(image = %id, error = %e, "removing staged data failed");
         }
         match outcome {
@@ -124,9 +207,10 @@ impl Images {
                 task.result = Some(json!({"image_id": id}));
             }
             Err(e) => {
-                tracing::warn!(image = %id, task = %task.id, error = %e, "image import failed");
+                let why: Vec<String> = failed.iter().map(|(store, why)| format!("{store}: {why}")).collect();
+                task.message = if why.is_empty() { e.to_string() } else { format!("{e}: {}", why.join("; ")) };
+                tracing::warn!(image = %id, task = %task.id, error = %task.message, "image import failed");
                 task.status = "failure".into();
-                task.message = e.to_string();
             }
         }
         task.updated_at = now;
@@ -136,18 +220,82 @@ impl Images {
         }
     }
 
-    /// Copies staged data into the store, hashing it on the way, and activates the image.
-    async fn import_staged(&self, id: &str) -> Result<()> {
-        let staged = tokio::fs::File::open(self.staging.path(id))
-            .await
-            .map_err(|e| Error::Internal(format!("the staged data of image {id} cannot be read: {e}")))?;
-        let written = self.files.write(id, tokio_util::io::ReaderStream::new(staged), Some(self.config.image_size_cap)).await?;
-        let data = written.data.clone();
-        self.files.commit(id, written).await.map_err(|e| Error::Internal(format!("storing the data of image {id}: {e}")))?;
-        if !self.store.activate(id, "importing", &data, now_micros()).await? {
-            self.files.remove(id).await.map_err(|e| Error::Internal(e.to_string()))?;
-            return Err(Error::Gone(format!("Image {id} was deleted during its import.")));
+    /// Writes the staged data into each target store, then activates the image with
+    /// the stores that took it; when one store must not fail and does, none keeps it.
+    /// Returns the stores written and those that failed, with why.
+    async fn import_staged(&self, id: &str, targets: &[String], must_succeed: bool) -> (Result<Vec<String>>, Vec<(String, String)>) {
+        let source = self.staging.path(id);
+        let (mut written, mut failed, mut data) = (Vec::new(), Vec::new(), None);
+        for store in targets {
+            let Some(files) = self.backends.get(store) else { continue };
+            match copy_file(&source, id, files, self.config.image_size_cap).await {
+                Ok(d) => {
+                    data = Some(d);
+                    written.push(store.clone());
+                }
+                Err(e) => failed.push((store.clone(), e.to_string())),
+            }
         }
-        Ok(())
+        let keep = data.is_some() && (failed.is_empty() || !must_succeed);
+        if keep && let Some(data) = &data {
+            match self.store.activate(id, "importing", data, &written, now_micros()).await {
+                Ok(true) => return (Ok(written), failed),
+                Ok(false) => failed.push((String::new(), format!("image {id} was deleted during its import"))),
+                Err(e) => failed.push((String::new(), e.to_string())),
+            }
+        }
+        for store in &written {
+            if let Some(files) = self.backends.get(store)
+                && let Err(e) = files.remove(id).await
+            {
+                tracing::warn!(image = %id, store = %store, error = %e, "removing the data of a failed import failed");
+            }
+        }
+        (Ok(Vec::new()), failed)
     }
+
+    /// Copies an active image's data from a store that holds it to each target,
+    /// recording each copy as it lands.
+    async fn copy_data(&self, id: &str, targets: &[String]) -> (Result<Vec<String>>, Vec<(String, String)>) {
+        let image = match self.store.get_image(id).await {
+            Ok(Some(image)) => image,
+            Ok(None) => return (Err(Error::Gone(format!("Image {id} was deleted during its copy."))), Vec::new()),
+            Err(e) => return (Err(e.into()), Vec::new()),
+        };
+        let Some(source) = image.stores.iter().find_map(|s| self.backends.get(s)).map(|f| f.path(id)) else {
+            return (Err(Error::Internal(format!("image {id} is held by no configured store"))), Vec::new());
+        };
+        let (mut written, mut failed) = (Vec::new(), Vec::new());
+        for store in targets {
+            let Some(files) = self.backends.get(store) else { continue };
+            let copied = match copy_file(&source, id, files, self.config.image_size_cap).await {
+                Ok(data) if Some(&data.checksum) != image.checksum.as_ref() => {
+                    Err("the copy's checksum differs from the image's".to_owned())
+                }
+                Ok(_) => match self.store.add_location(id, store, now_micros()).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err("the image is no longer active".to_owned()),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(e.to_string()),
+            };
+            match copied {
+                Ok(()) => written.push(store.clone()),
+                Err(why) => {
+                    let _ = files.remove(id).await;
+                    failed.push((store.clone(), why));
+                }
+            }
+        }
+        (Ok(written), failed)
+    }
+}
+
+/// Streams the file at `source` into `files` as image `id`'s data, hashing it on the way.
+async fn copy_file(source: &std::path::Path, id: &str, files: &FileStore, cap: u64) -> Result<ImageData> {
+    let file = tokio::fs::File::open(source).await.map_err(|e| Error::Internal(format!("the data of image {id} cannot be read: {e}")))?;
+    let written = files.write(id, tokio_util::io::ReaderStream::new(file), Some(cap)).await?;
+    let data = written.data.clone();
+    files.commit(id, written).await.map_err(|e| Error::Internal(format!("storing the data of image {id}: {e}")))?;
+    Ok(data)
 }

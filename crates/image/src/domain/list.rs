@@ -219,6 +219,7 @@ mod tests {
             min_ram: 0,
             properties: serde_json::Map::new(),
             tags: vec!["t".into()],
+            stores: Vec::new(),
             created_at,
             updated_at: created_at,
         }

@@ -20,7 +20,7 @@ use common::RequestContext;
 use common::policy::Policy;
 use serde_json::Value;
 
-use crate::store::{FileStore, Store};
+use crate::store::{Backends, FileStore, Store};
 use quotas::QuotaSource;
 
 /// Image settings; each has Glance's default.
@@ -43,7 +43,8 @@ impl Default for ImageConfig {
 /// The image service: its database, its data files, its policy.
 pub struct Images {
     store: Store,
-    files: FileStore,
+    /// The stores image data lives in.
+    backends: Backends,
     /// Where `PUT /stage` keeps data until it is imported.
     staging: FileStore,
     policy: Policy,
@@ -53,11 +54,16 @@ pub struct Images {
 }
 
 impl Images {
-    /// Builds the service over a migrated store, the image data directory and the
-    /// staging directory, under `policy` (Glance's defaults from
-    /// [`policy::default_policy`] with any operator overrides).
-    pub fn new(store: Store, files: FileStore, staging: FileStore, config: ImageConfig, policy: Policy) -> Self {
-        Images { store, files, staging, policy, config, quotas: None }
+    /// Builds the service over a migrated store, the data stores and the staging
+    /// directory, under `policy` (Glance's defaults from [`policy::default_policy`]
+    /// with any operator overrides).
+    pub fn new(store: Store, backends: Backends, staging: FileStore, config: ImageConfig, policy: Policy) -> Self {
+        Images { store, backends, staging, policy, config, quotas: None }
+    }
+
+    /// The data stores.
+    pub fn backends(&self) -> &Backends {
+        &self.backends
     }
 
     /// Enforces each project's unified limits from `quotas`.

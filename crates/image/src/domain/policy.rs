@@ -20,7 +20,7 @@ const MEMBERSHIP_READER: &str = "rule:context_is_admin or (role:reader and (proj
 const MEMBERSHIP_HOLDER: &str = "rule:context_is_admin or (role:member and project_id:%(member_id)s)";
 
 /// Every rule the image service consults, with Glance's default.
-pub const DEFAULT_RULES: [(&str, &str); 25] = [
+pub const DEFAULT_RULES: [(&str, &str); 26] = [
     ("context_is_admin", "role:admin"),
     ("default", ADMIN),
     ("add_image", OWNER_MEMBER),
@@ -35,6 +35,7 @@ pub const DEFAULT_RULES: [(&str, &str); 25] = [
     ("deactivate", OWNER_MEMBER),
     ("reactivate", OWNER_MEMBER),
     ("copy_image", "role:admin"),
+    ("delete_image_location", ADMIN),
     ("add_member", OWNER_MEMBER),
     ("delete_member", OWNER_MEMBER),
     ("get_member", MEMBERSHIP_READER),
@@ -98,6 +99,7 @@ mod tests {
             min_ram: 0,
             properties: serde_json::Map::new(),
             tags: Vec::new(),
+            stores: Vec::new(),
             created_at: 0,
             updated_at: 0,
         }

@@ -4,6 +4,7 @@
 //! a data stream is cut at the bytes the quota has left. The project counted is the
 //! image's owner. A resource without a registered limit is not limited.
 
+use common::RequestContext;
 use http_api::Limits;
 
 use super::{Error, Images, Result};
@@ -76,5 +77,27 @@ impl Images {
                 Ok(None)
             }
         }
+    }
+}
+
+impl Images {
+    /// `ctx`'s project's limit and usage of each image resource (`GET /v2/info/usage`);
+    /// -1 where no limit applies. Bytes are counted in MiB, as the limits are.
+    pub async fn quota_usage(&self, ctx: &RequestContext) -> Result<Vec<(&'static str, i64, i64)>> {
+        let project = ctx.project_id().ok_or_else(|| Error::BadRequest("Usage is reported for a project-scoped token.".into()))?;
+        let limits = match &self.quotas {
+            Some(q) => {
+                q.limits.project_limits("image", &q.region, project, &RESOURCES).await.map_err(|e| Error::Internal(e.to_string()))?
+            }
+            None => Default::default(),
+        };
+        let usage = self.store.usage(project).await?;
+        let used = [
+            ("image_size_total", (usage.stored_bytes + MIB - 1) / MIB),
+            ("image_stage_total", (usage.staged_bytes + MIB - 1) / MIB),
+            ("image_count_total", usage.images),
+            ("image_count_uploading", usage.uploading),
+        ];
+        Ok(used.into_iter().map(|(resource, used)| (resource, limits.get(resource).copied().unwrap_or(-1), used)).collect())
     }
 }

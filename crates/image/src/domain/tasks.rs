@@ -136,7 +136,7 @@ impl Images {
                 continue;
             }
             if let Some(image_id) = &task.image_id {
-                self.store.end_import(image_id, true, now).await?;
+                self.store.end_import(image_id, true, "", now).await?;
                 self.staging.remove(image_id).await.map_err(|e| Error::Internal(e.to_string()))?;
             }
             task.status = "failure".into();

@@ -29,7 +29,7 @@ async fn upload(
             .and_then(|v| v.parse::<u64>().ok())
             .ok_or_else(|| Error::BadRequest("X-OpenStack-Image-Size must be an integer.".into()))?;
     }
-    s.images.upload(&ctx, &id, body.into_data_stream()).await?;
+    s.images.upload(&ctx, &id, super::import::header_store(&headers), body.into_data_stream()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -10,11 +10,11 @@ use super::AppState;
 use crate::api::versions;
 
 async fn root(State(s): State<AppState>) -> Response {
-    (StatusCode::MULTIPLE_CHOICES, Json(versions::document(&s.endpoint))).into_response()
+    (StatusCode::MULTIPLE_CHOICES, Json(versions::document(&s.endpoint, s.images.backends().is_multiple()))).into_response()
 }
 
 async fn listed(State(s): State<AppState>) -> Response {
-    Json(versions::document(&s.endpoint)).into_response()
+    Json(versions::document(&s.endpoint, s.images.backends().is_multiple())).into_response()
 }
 
 /// Version routes.

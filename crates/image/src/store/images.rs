@@ -26,6 +26,8 @@ pub struct ImageRow {
     pub min_ram: i64,
     pub properties: Map<String, Value>,
     pub tags: Vec<String>,
+    /// The stores holding the data, in the order they got it.
+    pub stores: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -53,6 +55,7 @@ fn image_from(row: &sqlx::any::AnyRow) -> Result<ImageRow> {
         min_ram: row.try_get("min_ram")?,
         properties: serde_json::from_str(&db::text(row, "properties")?).unwrap_or_default(),
         tags: Vec::new(),
+        stores: Vec::new(),
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -145,9 +148,10 @@ impl Store {
     }
 
     /// Marks an image whose data was arriving (status `from`: saving, or importing)
-    /// active with what its data turned out to be; false when it is no longer in `from`
-    /// (deleted meanwhile).
-    pub async fn activate(&self, id: &str, from: &str, data: &ImageData, at: i64) -> Result<bool> {
+    /// active with what its data turned out to be, held by `stores`; false when it is
+    /// no longer in `from` (deleted meanwhile).
+    pub async fn activate(&self, id: &str, from: &str, data: &ImageData, stores: &[String], at: i64) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
         let done = sqlx::query(&self.sql(
             "UPDATE images SET status = 'active', size = ?, virtual_size = ?, checksum = ?, os_hash_algo = ?, os_hash_value = ?, \
              updated_at = ? WHERE id = ? AND status = ?",
@@ -160,13 +164,66 @@ impl Store {
         .bind(at)
         .bind(id)
         .bind(from)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        for store in stores {
+            sqlx::query(&self.sql("INSERT INTO image_locations (image_id, store, created_at) VALUES (?, ?, ?)"))
+                .bind(id)
+                .bind(store)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records that `store` holds a copy of an active image's data; false when the
+    /// image is no longer active.
+    pub async fn add_location(&self, id: &str, store: &str, at: i64) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let status: Option<String> =
+            sqlx::query_scalar(&self.sql("SELECT status FROM images WHERE id = ?")).bind(id).fetch_optional(&mut *tx).await?;
+        if status.as_deref() != Some("active") {
+            return Ok(false);
+        }
+        sqlx::query(&self.sql("INSERT INTO image_locations (image_id, store, created_at) VALUES (?, ?, ?)"))
+            .bind(id)
+            .bind(store)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Forgets `store`'s copy unless it is the image's last; false when it was the
+    /// last or not there.
+    pub async fn remove_location(&self, id: &str, store: &str) -> Result<bool> {
+        let mut tx = self.db.begin_write().await?;
+        let count: i64 =
+            sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM image_locations WHERE image_id = ?")).bind(id).fetch_one(&mut *tx).await?;
+        if count < 2 {
+            return Ok(false);
+        }
+        let done = sqlx::query(&self.sql("DELETE FROM image_locations WHERE image_id = ? AND store = ?"))
+            .bind(id)
+            .bind(store)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn with_tags(&self, mut i: ImageRow) -> Result<ImageRow> {
         i.tags = sqlx::query_scalar(&self.sql("SELECT tag FROM image_tags WHERE image_id = ? ORDER BY tag"))
+            .bind(&i.id)
+            .fetch_all(self.pool())
+            .await?;
+        i.stores = sqlx::query_scalar(&self.sql("SELECT store FROM image_locations WHERE image_id = ? ORDER BY created_at, store"))
             .bind(&i.id)
             .fetch_all(self.pool())
             .await?;
@@ -183,17 +240,22 @@ impl Store {
         }
     }
 
-    /// Every image, newest first, with its tags.
+    /// Every image, newest first, with its tags and stores.
     pub async fn list_images(&self) -> Result<Vec<ImageRow>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM images ORDER BY created_at DESC, id DESC")).fetch_all(self.pool()).await?;
         let mut tags: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
         for row in sqlx::query("SELECT image_id, tag FROM image_tags ORDER BY tag").fetch_all(self.pool()).await? {
             tags.entry(row.try_get("image_id")?).or_default().push(row.try_get("tag")?);
         }
+        let mut stores: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+        for row in sqlx::query("SELECT image_id, store FROM image_locations ORDER BY created_at, store").fetch_all(self.pool()).await? {
+            stores.entry(row.try_get("image_id")?).or_default().push(row.try_get("store")?);
+        }
         rows.iter()
             .map(|row| {
                 let mut image = image_from(row)?;
                 image.tags = tags.remove(&image.id).unwrap_or_default();
+                image.stores = stores.remove(&image.id).unwrap_or_default();
                 Ok(image)
             })
             .collect()
@@ -227,11 +289,12 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes an image with its tags and members; false when it did not exist.
+    /// Deletes an image with its tags, members and locations; false when it did not exist.
     pub async fn delete_image(&self, id: &str) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
         sqlx::query(&self.sql("DELETE FROM image_tags WHERE image_id = ?")).bind(id).execute(&mut *tx).await?;
         sqlx::query(&self.sql("DELETE FROM image_members WHERE image_id = ?")).bind(id).execute(&mut *tx).await?;
+        sqlx::query(&self.sql("DELETE FROM image_locations WHERE image_id = ?")).bind(id).execute(&mut *tx).await?;
         let done = sqlx::query(&self.sql("DELETE FROM images WHERE id = ?")).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)

@@ -1,10 +1,12 @@
 //! Image's tables, queries and data files. Nothing here knows HTTP or policy.
 
+mod backends;
 mod files;
 mod images;
 mod members;
 mod tasks;
 
+pub use backends::{Backend, Backends, SINGLE_STORE};
 pub use files::{FileStore, Staged, WriteError};
 pub use images::{ImageData, ImageRow, Usage};
 pub use members::MemberRow;

@@ -46,14 +46,12 @@ fn task_from(row: &sqlx::any::AnyRow) -> Result<TaskRow> {
     })
 }
 
-/// What an import does to its image's properties when it starts.
-const IMPORT_STARTED: [&str; 2] = ["os_glance_importing_to_stores", "os_glance_failed_import"];
-
 impl Store {
-    /// Starts an import: moves the image from `from` to `to`, records `task` and takes
-    /// the import lock (property `os_glance_import_task`), all or nothing. False when
-    /// the image is no longer in `from` or another import holds the lock.
-    pub async fn begin_import(&self, image_id: &str, from: &str, to: &str, task: &TaskRow) -> Result<bool> {
+    /// Starts an import: moves the image from `from` to `to`, records `task`, takes
+    /// the import lock (property `os_glance_import_task`) and names the stores being
+    /// written (`os_glance_importing_to_stores`), all or nothing. False when the image
+    /// is no longer in `from` or another import holds the lock.
+    pub async fn begin_import(&self, image_id: &str, from: &str, to: &str, importing_to: &str, task: &TaskRow) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
         let row =
             sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
@@ -63,9 +61,8 @@ impl Store {
             return Ok(false);
         }
         properties.insert("os_glance_import_task".into(), Value::String(task.id.clone()));
-        for key in IMPORT_STARTED {
-            properties.insert(key.into(), Value::String(String::new()));
-        }
+        properties.insert("os_glance_importing_to_stores".into(), Value::String(importing_to.to_owned()));
+        properties.entry("os_glance_failed_import").or_insert_with(|| Value::String(String::new()));
         sqlx::query(&self.sql("UPDATE images SET status = ?, properties = ?, updated_at = ? WHERE id = ?"))
             .bind(to)
             .bind(Value::Object(properties).to_string())
@@ -79,10 +76,11 @@ impl Store {
         Ok(true)
     }
 
-    /// Ends an import: releases the lock and, when it failed and the image is still
+    /// Ends an import: releases the lock, names the stores that failed
+    /// (`os_glance_failed_import`) and, when it failed and the image is still
     /// importing, puts the image back to `queued` without data. False when the image
     /// has gone.
-    pub async fn end_import(&self, image_id: &str, failed: bool, at: i64) -> Result<bool> {
+    pub async fn end_import(&self, image_id: &str, failed: bool, failed_stores: &str, at: i64) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
         let row =
             sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
@@ -90,6 +88,7 @@ impl Store {
         let mut properties: Map<String, Value> = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
         properties.remove("os_glance_import_task");
         properties.insert("os_glance_importing_to_stores".into(), Value::String(String::new()));
+        properties.insert("os_glance_failed_import".into(), Value::String(failed_stores.to_owned()));
         let revert = failed && row.try_get::<String, _>("status")? == "importing";
         let sql = if revert {
             "UPDATE images SET status = 'queued', size = NULL, virtual_size = NULL, properties = ?, updated_at = ? WHERE id = ?"

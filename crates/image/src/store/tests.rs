@@ -24,6 +24,7 @@ fn image(id: &str, created_at: i64) -> ImageRow {
         min_ram: 0,
         properties: json!({"os_distro": "debian"}).as_object().cloned().unwrap(),
         tags: vec!["b".into(), "a".into()],
+        stores: Vec::new(),
         created_at,
         updated_at: created_at,
     }
@@ -48,10 +49,16 @@ async fn images_round_trip_move_through_statuses_and_keep_tags() {
         assert!(!s.transition("i1", "queued", "saving", 12).await.unwrap(), "{backend}: only one upload wins");
         let data =
             ImageData { size: 5, virtual_size: Some(5), checksum: "c".into(), os_hash_algo: "sha512".into(), os_hash_value: "h".into() };
-        assert!(s.activate("i1", "saving", &data, 13).await.unwrap(), "{backend}");
-        assert!(!s.activate("i1", "saving", &data, 14).await.unwrap(), "{backend}: activation needs a saving image");
+        assert!(s.activate("i1", "saving", &data, &["file".into()], 13).await.unwrap(), "{backend}");
+        assert!(!s.activate("i1", "saving", &data, &["file".into()], 14).await.unwrap(), "{backend}: activation needs a saving image");
         let active = s.get_image("i1").await.unwrap().unwrap();
         assert_eq!((active.status.as_str(), active.size, active.checksum.as_deref()), ("active", Some(5), Some("c")), "{backend}");
+        assert_eq!(active.stores, ["file"], "{backend}");
+        assert!(s.add_location("i1", "fast", 14).await.unwrap(), "{backend}");
+        assert!(!s.add_location("i2", "fast", 14).await.unwrap(), "{backend}: only an active image is copied");
+        assert!(s.remove_location("i1", "file").await.unwrap(), "{backend}");
+        assert!(!s.remove_location("i1", "fast").await.unwrap(), "{backend}: the last copy stays");
+        assert_eq!(s.list_images().await.unwrap().iter().find(|i| i.id == "i1").unwrap().stores, ["fast"], "{backend}");
 
         assert!(s.add_tag("i1", "c", 15).await.unwrap(), "{backend}");
         assert!(!s.add_tag("i1", "c", 16).await.unwrap(), "{backend}");
@@ -136,14 +143,14 @@ async fn an_import_takes_its_lock_with_its_task_and_a_failure_requeues_the_image
             created_at: 13,
             updated_at: 13,
         };
-        assert!(s.begin_import("i1", "uploading", "importing", &task("t1")).await.unwrap(), "{backend}");
-        assert!(!s.begin_import("i1", "importing", "importing", &task("t2")).await.unwrap(), "{backend}: the lock holds");
+        assert!(s.begin_import("i1", "uploading", "importing", "", &task("t1")).await.unwrap(), "{backend}");
+        assert!(!s.begin_import("i1", "importing", "importing", "", &task("t2")).await.unwrap(), "{backend}: the lock holds");
         let locked = s.get_image("i1").await.unwrap().unwrap();
         assert_eq!((locked.status.as_str(), locked.properties["os_glance_import_task"].as_str()), ("importing", Some("t1")));
         assert_eq!(s.get_task("t1").await.unwrap(), Some(task("t1")), "{backend}");
         assert_eq!(s.get_task("t2").await.unwrap(), None, "{backend}: a refused import records no task");
 
-        assert!(s.end_import("i1", true, 14).await.unwrap(), "{backend}");
+        assert!(s.end_import("i1", true, "", 14).await.unwrap(), "{backend}");
         let requeued = s.get_image("i1").await.unwrap().unwrap();
         assert_eq!((requeued.status.as_str(), requeued.size), ("queued", None), "{backend}");
         assert!(!requeued.properties.contains_key("os_glance_import_task"), "{backend}");
