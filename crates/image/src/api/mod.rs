@@ -2,6 +2,8 @@
 
 pub mod images;
 pub mod members;
+pub mod metadef_schemas;
+pub mod metadefs;
 pub mod schemas;
 pub mod tasks;
 pub mod versions;

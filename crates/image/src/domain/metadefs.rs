@@ -392,7 +392,7 @@ fn page_of<T: Content>(mut items: Vec<T>, q: &ContentQuery, missing: impl FnOnce
     });
     if let Some(marker) = &q.marker {
         let at = items.iter().position(|i| i.name() == marker.as_str()).ok_or_else(|| missing(marker.as_str()))?;
-        items.drain(..=at);
+        items = items.split_off(at + 1);
     }
     if let Some(limit) = q.limit {
         items.truncate(limit);
@@ -452,7 +452,10 @@ impl Images {
             properties: req
                 .properties
                 .into_iter()
-                .map(|(name, definition)| property_row(id, NewProperty { name, definition }, now, now))
+                .map(|(name, definition)| match definition {
+                    Value::Object(definition) => property_row(id, NewProperty { name, definition }, now, now),
+                    _ => Err(Error::BadRequest(format!("Property {name:?} must be defined by an object."))),
+                })
                 .collect::<Result<_>>()?,
             tags: req.tags.into_iter().map(|name| tag_row(id, name, now, now)).collect::<Result<_>>()?,
         };
@@ -683,9 +686,13 @@ impl Images {
         let name = match resource_type {
             Some(rt) => {
                 self.enforce_metadef(ctx, "get_metadef_resource_type", Some(&ns))?;
-                let association = self.store.list_associations(&ns.id).await?.into_iter().find(|a| a.name == rt).ok_or_else(|| {
-                    Error::NotFound(format!("Resource type {rt} is not associated with namespace {namespace}."))
-                })?;
+                let association = self
+                    .store
+                    .list_associations(&ns.id)
+                    .await?
+                    .into_iter()
+                    .find(|a| a.name == rt)
+                    .ok_or_else(|| Error::NotFound(format!("Resource type {rt} is not associated with namespace {namespace}.")))?;
                 let prefix = association.prefix.unwrap_or_default();
                 match name.strip_prefix(prefix.as_str()) {
                     Some(bare) if !prefix.is_empty() => bare.to_owned(),
@@ -753,9 +760,10 @@ impl Images {
         let ns = self.namespace_for(ctx, namespace, "add_metadef_tag").await?;
         let now = now_micros();
         let row = tag_row(&ns.id, name.to_owned(), now, now)?;
-        self.store.add_metadef_tags(&ns.id, std::slice::from_ref(&row), false).await.map_err(|e| {
-            or_conflict(e, || format!("A metadata tag with name={} already exists in namespace={namespace}.", row.name))
-        })?;
+        self.store
+            .add_metadef_tags(&ns.id, std::slice::from_ref(&row), false)
+            .await
+            .map_err(|e| or_conflict(e, || format!("A metadata tag with name={} already exists in namespace={namespace}.", row.name)))?;
         Ok(row)
     }
 
@@ -831,10 +839,9 @@ impl Images {
 #[cfg(test)]
 mod tests {
     use common::Scope;
-    use common::policy::Policy;
 
     use super::*;
-    use crate::domain::policy::DEFAULT_RULES;
+    use crate::domain::policy::default_policy;
 
     fn ctx(project: &str, roles: &[&str]) -> RequestContext {
         RequestContext {
@@ -871,7 +878,7 @@ mod tests {
 
     #[test]
     fn readers_read_what_they_see_and_only_administrators_write() {
-        let policy = Policy::new(&[&DEFAULT_RULES[..], &METADEF_RULES[..]].concat()).unwrap();
+        let policy = default_policy().unwrap();
         let check = |rule: &str, c: &RequestContext, ns: &NamespaceRow| {
             policy.enforce(rule, &namespace_target(c, Some(ns)), &c.policy_credentials()).unwrap()
         };

@@ -6,6 +6,7 @@ pub mod images;
 pub mod import;
 pub mod list;
 pub mod members;
+pub mod metadefs;
 pub mod patch;
 pub mod policy;
 pub mod quotas;

@@ -19,7 +19,8 @@ const IMAGE_MEMBER: &str = "rule:context_is_admin or (role:member and (project_i
 const MEMBERSHIP_READER: &str = "rule:context_is_admin or (role:reader and (project_id:%(project_id)s or project_id:%(member_id)s))";
 const MEMBERSHIP_HOLDER: &str = "rule:context_is_admin or (role:member and project_id:%(member_id)s)";
 
-/// Every rule the image service consults, with Glance's default.
+/// Every rule the image service consults about images, members and tasks, with
+/// Glance's default (the metadata definition rules are in [`super::metadefs`]).
 pub const DEFAULT_RULES: [(&str, &str); 26] = [
     ("context_is_admin", "role:admin"),
     ("default", ADMIN),
@@ -51,7 +52,7 @@ pub const DEFAULT_RULES: [(&str, &str); 26] = [
 
 /// Glance's defaults, ready for an operator's overrides.
 pub fn default_policy() -> Result<Policy, common::policy::PolicyError> {
-    Policy::new(&DEFAULT_RULES)
+    Policy::new(&[&DEFAULT_RULES[..], &super::metadefs::METADEF_RULES[..]].concat())
 }
 
 /// What a rule about `image` sees: its owner as `project_id`, its visibility, and as

@@ -6,10 +6,10 @@ mod image_data;
 mod images;
 mod import;
 mod members;
+mod metadefs;
 mod schemas;
 mod tags;
 mod tasks;
-mod unsupported;
 mod versions;
 
 use std::sync::Arc;
@@ -64,7 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(members::routes())
         .merge(import::routes())
         .merge(tasks::routes())
-        .merge(unsupported::routes())
+        .merge(metadefs::routes())
         .fallback(|| async { error::glance_error(StatusCode::NOT_FOUND, "The resource could not be found.") })
         .method_not_allowed_fallback(|| async {
             error::glance_error(StatusCode::METHOD_NOT_ALLOWED, "The method is not allowed for this resource.")

@@ -186,16 +186,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for a in &contents.associations {
-            self.insert_association(&mut *tx, a).await?;
+            self.insert_association(&mut tx, a).await?;
         }
         for o in &contents.objects {
-            self.insert_object(&mut *tx, o).await?;
+            self.insert_object(&mut tx, o).await?;
         }
         for p in &contents.properties {
-            self.insert_property(&mut *tx, p).await?;
+            self.insert_property(&mut tx, p).await?;
         }
         for t in &contents.tags {
-            self.insert_tag(&mut *tx, t).await?;
+            self.insert_tag(&mut tx, t).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -281,11 +281,10 @@ impl Store {
 
     /// Every namespace's resource type associations, oldest first.
     pub async fn all_associations(&self) -> Result<Vec<AssociationRow>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ASSOCIATION_COLUMNS} FROM metadef_namespace_resource_types ORDER BY created_at, resource_type"
-        ))
-        .fetch_all(self.pool())
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {ASSOCIATION_COLUMNS} FROM metadef_namespace_resource_types ORDER BY created_at, resource_type"))
+                .fetch_all(self.pool())
+                .await?;
         rows.iter().map(association_from).collect()
     }
 
@@ -293,7 +292,7 @@ impl Store {
     /// second association with the same type is a [`StoreError::Duplicate`](super::StoreError).
     pub async fn add_association(&self, a: &AssociationRow) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        self.insert_association(&mut *tx, a).await?;
+        self.insert_association(&mut tx, a).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -311,7 +310,7 @@ impl Store {
     /// Inserts an object; a taken name is a [`StoreError::Duplicate`](super::StoreError).
     pub async fn create_metadef_object(&self, o: &ObjectRow) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        self.insert_object(&mut *tx, o).await?;
+        self.insert_object(&mut tx, o).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -328,9 +327,9 @@ impl Store {
 
     /// A namespace's objects, oldest first.
     pub async fn list_metadef_objects(&self, namespace_id: &str) -> Result<Vec<ObjectRow>> {
-        let rows = sqlx::query(&self.sql(&format!(
-            "SELECT {OBJECT_COLUMNS} FROM metadef_objects WHERE namespace_id = ? ORDER BY created_at, name"
-        )))
+        let rows = sqlx::query(
+            &self.sql(&format!("SELECT {OBJECT_COLUMNS} FROM metadef_objects WHERE namespace_id = ? ORDER BY created_at, name")),
+        )
         .bind(namespace_id)
         .fetch_all(self.pool())
         .await?;
@@ -369,27 +368,26 @@ impl Store {
     /// Inserts a property; a taken name is a [`StoreError::Duplicate`](super::StoreError).
     pub async fn create_metadef_property(&self, p: &PropertyRow) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        self.insert_property(&mut *tx, p).await?;
+        self.insert_property(&mut tx, p).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// One property of a namespace.
     pub async fn get_metadef_property(&self, namespace_id: &str, name: &str) -> Result<Option<PropertyRow>> {
-        let row =
-            sqlx::query(&self.sql(&format!("SELECT {PROPERTY_COLUMNS} FROM metadef_properties WHERE namespace_id = ? AND name = ?")))
-                .bind(namespace_id)
-                .bind(name)
-                .fetch_optional(self.pool())
-                .await?;
+        let row = sqlx::query(&self.sql(&format!("SELECT {PROPERTY_COLUMNS} FROM metadef_properties WHERE namespace_id = ? AND name = ?")))
+            .bind(namespace_id)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(property_from).transpose()
     }
 
     /// A namespace's properties, oldest first.
     pub async fn list_metadef_properties(&self, namespace_id: &str) -> Result<Vec<PropertyRow>> {
-        let rows = sqlx::query(&self.sql(&format!(
-            "SELECT {PROPERTY_COLUMNS} FROM metadef_properties WHERE namespace_id = ? ORDER BY created_at, name"
-        )))
+        let rows = sqlx::query(
+            &self.sql(&format!("SELECT {PROPERTY_COLUMNS} FROM metadef_properties WHERE namespace_id = ? ORDER BY created_at, name")),
+        )
         .bind(namespace_id)
         .fetch_all(self.pool())
         .await?;
@@ -399,9 +397,9 @@ impl Store {
     /// Replaces the property called `old_name` with `p`, which may rename it (a taken
     /// name is a [`StoreError::Duplicate`](super::StoreError)); false when it is gone.
     pub async fn update_metadef_property(&self, old_name: &str, p: &PropertyRow) -> Result<bool> {
-        let done = sqlx::query(&self.sql(
-            "UPDATE metadef_properties SET name = ?, json_schema = ?, updated_at = ? WHERE namespace_id = ? AND name = ?",
-        ))
+        let done = sqlx::query(
+            &self.sql("UPDATE metadef_properties SET name = ?, json_schema = ?, updated_at = ? WHERE namespace_id = ? AND name = ?"),
+        )
         .bind(&p.name)
         .bind(Value::Object(p.definition.clone()).to_string())
         .bind(p.updated_at)
@@ -431,7 +429,7 @@ impl Store {
             sqlx::query(&self.sql("DELETE FROM metadef_tags WHERE namespace_id = ?")).bind(namespace_id).execute(&mut *tx).await?;
         }
         for t in tags {
-            self.insert_tag(&mut *tx, t).await?;
+            self.insert_tag(&mut tx, t).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -4,14 +4,18 @@ mod backends;
 mod files;
 mod images;
 mod members;
+mod metadefs;
 mod tasks;
 
 pub use backends::{Backend, Backends, SINGLE_STORE};
 pub use files::{FileStore, Staged, WriteError};
 pub use images::{ImageData, ImageRow, Usage};
 pub use members::MemberRow;
+pub use metadefs::{AssociationRow, NamespaceContents, NamespaceRow, ObjectRow, PropertyRow, ResourceTypeRow, TagRow};
 pub use tasks::TaskRow;
 
+#[cfg(test)]
+mod metadefs_tests;
 #[cfg(test)]
 mod tests;
 
