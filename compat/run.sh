@@ -90,11 +90,20 @@ description = "The default store"
 id = "cheap"
 description = "A second store"
 EOF
+# web-download and the legacy import task fetch image data from this local web server
+# (there is no internet here); Ferrostack is allowed to fetch from its port.
+web_port=$("$venv/bin/python3" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$data/web"
+head -c 1048576 /dev/urandom >"$data/web/image.qcow2"
+sed -i "s/^\[image\]\$/&\nimport_allowed_ports = [80, 443, $web_port]/" "$data/ferrostack.toml"
 cp "$data/ferrostack.toml" "$work/ferrostack.toml"
+"$venv/bin/python3" -m http.server --bind 127.0.0.1 --directory "$data/web" "$web_port" >"$work/web.log" 2>&1 </dev/null &
+web_pid=$!
 
 server_pid=
 cleanup() {
   local rc=$?
+  kill "$web_pid" 2>/dev/null || true
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -157,7 +166,7 @@ run_tempest() {
   shift 3
   mkdir -p "$dir"
   "$venv/bin/python3" "$here/tempest_conf.py" --clouds-yaml "$data/clouds.yaml" \
-    --log-dir "$dir/logs" --output "$dir/tempest.conf"
+    --image-url "http://127.0.0.1:$web_port/image.qcow2" --log-dir "$dir/logs" --output "$dir/tempest.conf"
   say "tempest: $title (console: $dir/console.log)"
   (cd "$dir" && "$venv/bin/tempest" run --config-file "$dir/tempest.conf" \
     --concurrency "${TEMPEST_CONCURRENCY:-2}" "$@") >"$dir/console.log" 2>&1 || rc=$?

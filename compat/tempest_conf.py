@@ -126,6 +126,7 @@ def main(argv=None):
     p.add_argument("--auth-url", help="Keystone URL without /v3 (default: from clouds.yaml)")
     p.add_argument("--admin-password", help="default: from clouds.yaml")
     p.add_argument("--region", default="RegionOne")
+    p.add_argument("--image-url", help="[image] http_image and http_qcow2_image: a URL the cloud can fetch")
     p.add_argument("--log-dir", required=True, help="[DEFAULT] log_dir (created)")
     p.add_argument("--output", "-o", help="file to write (default: stdout)")
     p.add_argument("--no-probe", action="store_true",
@@ -202,6 +203,9 @@ def main(argv=None):
         if service_type in CATALOG_SERVICES:
             c["service_available"][CATALOG_SERVICES[service_type]] = "true"
     c["image"] = {"region": args.region, "catalog_type": "image", "endpoint_type": "public"}
+    if args.image_url:
+        c["image"]["http_image"] = args.image_url
+        c["image"]["http_qcow2_image"] = args.image_url
     c["image-feature-enabled"] = {
         "api_v2": "true",
         "api_v1": "false",

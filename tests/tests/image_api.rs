@@ -437,7 +437,7 @@ async fn glance_direct_import_stages_then_imports_under_a_task() {
     let admin = c.admin_token().await;
     let owner = c.project_member("importer").await;
     let info = c.call(Method::GET, &c.image("/v2/info/import"), Some(&owner.token), None).await;
-    assert_eq!(info.body["import-methods"]["value"], json!(["glance-direct"]), "{}", info.body);
+    assert_eq!(info.body["import-methods"]["value"], json!(["glance-direct", "web-download"]), "{}", info.body);
     assert_eq!(c.call(Method::GET, &c.image("/v2/info/stores"), Some(&owner.token), None).await.status, StatusCode::NOT_FOUND);
 
     let image = create(&c, &owner.token, json!({"name": "imported", "disk_format": "raw", "container_format": "bare"})).await;
@@ -493,8 +493,6 @@ async fn glance_direct_import_stages_then_imports_under_a_task() {
     assert!(shown.body["expires_at"].is_string(), "a finished task expires: {}", shown.body);
     let bad_type = c.call(Method::POST, &c.image("/v2/tasks"), Some(&admin), Some(json!({"type": "export", "input": {}}))).await;
     assert_eq!(bad_type.status, StatusCode::BAD_REQUEST);
-    let legacy = c.call(Method::POST, &c.image("/v2/tasks"), Some(&admin), Some(json!({"type": "import", "input": {}}))).await;
-    assert_eq!(legacy.status, StatusCode::NOT_IMPLEMENTED, "{}", legacy.body);
 
     // Deleting a staged image frees its staged data.
     let other = create(&c, &owner.token, json!({"name": "staged only", "disk_format": "raw", "container_format": "bare"})).await;
@@ -544,7 +542,7 @@ async fn several_stores_take_imports_and_copies_and_give_copies_back() {
         json!([{"id": "fast", "description": "SSD", "default": "true"}, {"id": "cheap", "description": "spinning disks"}])
     );
     let methods = c.call(Method::GET, &c.image("/v2/info/import"), Some(&owner.token), None).await;
-    assert_eq!(methods.body["import-methods"]["value"], json!(["glance-direct", "copy-image"]));
+    assert_eq!(methods.body["import-methods"]["value"], json!(["glance-direct", "web-download", "copy-image"]));
     let versions = c.call(Method::GET, &c.image(""), None, None).await;
     assert_eq!(versions.body["versions"][0]["id"], "v2.13");
 
@@ -613,4 +611,83 @@ async fn several_stores_take_imports_and_copies_and_give_copies_back() {
         StatusCode::NO_CONTENT
     );
     assert!(!c.dir.path().join("image-stores/cheap").join(&id).exists() && !c.dir.path().join("image-stores/fast").join(&id).exists());
+}
+
+/// Serves `data` at `/image.raw` (and 404 elsewhere) on a free loopback port.
+async fn serve_data(data: Vec<u8>) -> u16 {
+    let data = Bytes::from(data);
+    let app = axum::Router::new().route("/image.raw", axum::routing::get(move || async move { data.clone() }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    port
+}
+
+#[tokio::test]
+async fn web_download_fetches_allowed_urls_and_legacy_import_tasks_use_it() {
+    let data: Vec<u8> = (0..250_000u32).map(|i| (i % 241) as u8).collect();
+    let port = serve_data(data.clone()).await;
+    let mut config = ferrostack::Config::default();
+    config.image.import_allowed_ports = Some(vec![80, 443, port]);
+    let c = TestCloud::start_with(config).await;
+    let admin = c.admin_token().await;
+    let owner = c.project_member("fetcher").await;
+    let methods = c.call(Method::GET, &c.image("/v2/info/import"), Some(&owner.token), None).await;
+    assert_eq!(methods.body["import-methods"]["value"], json!(["glance-direct", "web-download"]));
+
+    let image = create(&c, &owner.token, json!({"name": "web", "disk_format": "raw", "container_format": "bare"})).await;
+    let id = image["id"].as_str().unwrap().to_owned();
+    let import_url = c.image(&format!("/v2/images/{id}/import"));
+    let web = |uri: &str| json!({"method": {"name": "web-download", "uri": uri}});
+    for (bad, why) in [
+        (json!({"method": {"name": "web-download"}}), "no uri"),
+        (web("ftp://127.0.0.1/image.raw"), "not http"),
+        (web("http://127.0.0.1:1/image.raw"), "a port not allowed"),
+    ] {
+        let r = c.call(Method::POST, &import_url, Some(&owner.token), Some(bad)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{why}: {}", r.body);
+    }
+    let missing = c.call(Method::POST, &import_url, Some(&owner.token), Some(web(&format!("http://127.0.0.1:{port}/nothing")))).await;
+    assert_eq!(missing.status, StatusCode::ACCEPTED, "{}", missing.body);
+    wait_for(&c, &owner.token, &id, "back to queued after a failed fetch", |i| {
+        i["status"] == "queued" && i.get("os_glance_import_task").is_none()
+    })
+    .await;
+    let failed = c.call(Method::GET, &c.image(&format!("/v2/images/{id}/tasks")), Some(&owner.token), None).await;
+    assert_eq!(failed.body["tasks"][0]["status"], "failure", "{}", failed.body);
+    assert!(failed.body["tasks"][0]["message"].as_str().unwrap().contains("404"), "{}", failed.body);
+
+    let started = c.call(Method::POST, &import_url, Some(&owner.token), Some(web(&format!("http://127.0.0.1:{port}/image.raw")))).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);
+    let active = wait_for_status(&c, &owner.token, &id, "active").await;
+    let md5_hex: String = Md5::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!((active["size"].as_i64(), active["checksum"].as_str()), (Some(250_000), Some(md5_hex.as_str())));
+
+    // The legacy import task creates the image and fetches its data.
+    let task_body = json!({"type": "import", "input": {
+        "import_from": format!("http://127.0.0.1:{port}/image.raw"), "import_from_format": "raw",
+        "image_properties": {"name": "legacy", "disk_format": "raw", "container_format": "bare"},
+    }});
+    assert_eq!(
+        c.call(Method::POST, &c.image("/v2/tasks"), Some(&owner.token), Some(task_body.clone())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let created = c.call(Method::POST, &c.image("/v2/tasks"), Some(&admin), Some(task_body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!((created.body["type"].as_str(), created.body["status"].as_str()), (Some("import"), Some("pending")));
+    let task_url = c.image(&format!("/v2/tasks/{}", created.body["id"].as_str().unwrap()));
+    let mut task = Value::Null;
+    for _ in 0..300 {
+        task = c.call(Method::GET, &task_url, Some(&admin), None).await.body;
+        if task["status"] == "success" || task["status"] == "failure" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(task["status"], "success", "{task}");
+    let legacy = task["result"]["image_id"].as_str().unwrap();
+    let legacy_image = c.call(Method::GET, &c.image(&format!("/v2/images/{legacy}")), Some(&admin), None).await.body;
+    assert_eq!((legacy_image["name"].as_str(), legacy_image["status"].as_str()), (Some("legacy"), Some("active")));
+    let no_url = json!({"type": "import", "input": {"image_properties": {}}});
+    assert_eq!(c.call(Method::POST, &c.image("/v2/tasks"), Some(&admin), Some(no_url)).await.status, StatusCode::BAD_REQUEST);
 }

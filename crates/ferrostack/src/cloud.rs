@@ -95,7 +95,11 @@ pub async fn open_image(data_dir: &Path, config: &Config, limits: http_api::Limi
     let staging = image::store::FileStore::open(&data_dir.join("image-staging")).context("image staging directory")?;
     let policy = with_overrides(image::domain::policy::default_policy()?, data_dir, &["image-policy.yaml", "image-policy.json"])?;
     let quotas = image::domain::quotas::QuotaSource { limits, region: REGION.into() };
-    let images = image::Images::new(store, backends, staging, image::ImageConfig::default(), policy).with_quotas(quotas);
+    let mut image_config = image::ImageConfig::default();
+    if let Some(ports) = &config.image.import_allowed_ports {
+        image_config.import_allowed_ports = ports.clone();
+    }
+    let images = image::Images::new(store, backends, staging, image_config, policy).with_quotas(quotas);
     let recovered = images.recover_interrupted_tasks().await?;
     if recovered > 0 {
         tracing::warn!(tasks = recovered, "image tasks interrupted by the last stop were marked failed");

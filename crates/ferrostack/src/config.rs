@@ -26,6 +26,9 @@ pub struct ImageSettings {
     pub stores: Vec<StoreSettings>,
     /// The store data goes to when a request names none; the first store by default.
     pub default_store: Option<String>,
+    /// Ports `web-download` may fetch from (Glance's `[import_filtering_opts]
+    /// allowed_ports`); 80 and 443 by default.
+    pub import_allowed_ports: Option<Vec<u16>>,
 }
 
 /// One image data store: a directory.

@@ -3,9 +3,10 @@
 use common::time::{from_micros, iso8601};
 use serde_json::{Map, Value, json};
 
+use crate::api::images::parse_create;
 use crate::domain::import::ImportRequest;
 use crate::domain::tasks::{TASK_SORT_KEYS, TASK_STATUSES, TaskQuery};
-use crate::domain::{Error, Result};
+use crate::domain::{Error, NewImage, Result};
 use crate::store::TaskRow;
 
 /// Task types Glance knows.
@@ -87,7 +88,12 @@ pub fn parse_import(body: Value, header_store: Option<&str>) -> Result<ImportReq
         ),
         Some(_) => return Err(Error::BadRequest("'stores' must be a list of store ids.".into())),
     };
-    Ok(ImportRequest { method, stores, header_store: header_store.map(str::to_owned), all_stores, all_stores_must_succeed, body })
+    let uri = match body["method"].get("uri") {
+        None => None,
+        Some(Value::String(uri)) => Some(uri.clone()),
+        Some(_) => return Err(Error::BadRequest("'method.uri' must be a string.".into())),
+    };
+    Ok(ImportRequest { method, uri, stores, header_store: header_store.map(str::to_owned), all_stores, all_stores_must_succeed, body })
 }
 
 /// A task list query.
@@ -123,14 +129,29 @@ pub fn parse_task_query(params: &[(String, String)]) -> Result<TaskQuery> {
     Ok(q)
 }
 
-/// Checks a `POST /v2/tasks` body's shape: a known `type` and an object `input`.
-pub fn check_new_task(body: &Value) -> Result<&str> {
+/// A `POST /v2/tasks` body: a known `type` and an object `input`. Only the legacy
+/// `import` type is created this way: its input names the data (`import_from`) and the
+/// image to create (`image_properties`). Returns the image, the URL and the input.
+pub fn parse_new_task(body: &Value) -> Result<(NewImage, String, Value)> {
     let kind = body.get("type").and_then(Value::as_str).ok_or_else(|| Error::BadRequest("Task requires a 'type'.".into()))?;
     if !TASK_TYPES.contains(&kind) {
         return Err(Error::BadRequest(format!("Invalid task type {kind:?}: it must be one of {}.", TASK_TYPES.join(", "))));
     }
-    match body.get("input") {
-        Some(Value::Object(_)) => Ok(kind),
-        _ => Err(Error::BadRequest("Task requires an object 'input'.".into())),
+    let input = match body.get("input") {
+        Some(input @ Value::Object(_)) => input.clone(),
+        _ => return Err(Error::BadRequest("Task requires an object 'input'.".into())),
+    };
+    if kind != "import" {
+        return Err(Error::BadRequest(format!("Tasks of type '{kind}' are created by the service, not through /v2/tasks.")));
     }
+    let uri = input
+        .get("import_from")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::BadRequest("An import task needs 'import_from', the URL of the data.".into()))?
+        .to_owned();
+    let properties = input.get("image_properties").cloned().unwrap_or_else(|| json!({}));
+    if !properties.is_object() {
+        return Err(Error::BadRequest("'image_properties' must be an object.".into()));
+    }
+    Ok((parse_create(&properties)?, uri, input))
 }

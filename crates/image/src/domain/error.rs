@@ -30,10 +30,6 @@ pub enum Error {
     /// A byte range beyond the data.
     #[error("{0}")]
     RangeNotSatisfiable(String),
-    /// A part of Glance's API that this service does not offer; the message says what
-    /// to use instead.
-    #[error("{0}")]
-    NotImplemented(String),
     /// The database failed.
     #[error("database error: {0}")]
     Store(#[source] StoreError),

@@ -11,6 +11,7 @@ use common::time::now_micros;
 use futures_util::Stream;
 use serde_json::{Value, json};
 
+use super::NewImage;
 use crate::store::{FileStore, ImageData, ImageRow};
 
 use super::quotas::Claim;
@@ -21,8 +22,10 @@ use crate::store::TaskRow;
 /// An import request as the client sent it.
 #[derive(Debug, Clone)]
 pub struct ImportRequest {
-    /// The method's name (`glance-direct` or `copy-image`).
+    /// The method's name (`glance-direct`, `web-download` or `copy-image`).
     pub method: String,
+    /// Where `web-download` fetches the data (`method.uri`).
+    pub uri: Option<String>,
     /// The stores named in the body (`stores`).
     pub stores: Option<Vec<String>>,
     /// The store the `X-Image-Meta-Store` header names.
@@ -35,15 +38,29 @@ pub struct ImportRequest {
     pub body: Value,
 }
 
+/// Where an import's data comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Source {
+    /// Data staged earlier (`glance-direct`).
+    Staged,
+    /// A URL to fetch first (`web-download`, and the legacy `import` task).
+    Web(String),
+    /// The image's own data, in a store that holds it (`copy-image`).
+    Copy,
+}
+
 /// What an import task does, decided when it starts.
 struct ImportJob {
     task: TaskRow,
     /// The stores to write, in order.
     targets: Vec<String>,
-    /// Copying an active image's data (`copy-image`) rather than importing staged data.
-    copy: bool,
+    source: Source,
     must_succeed: bool,
 }
+
+/// How long a web-download may take to connect; the transfer itself is bounded by
+/// the image size cap and the quota, not by time.
+const WEB_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Images {
     /// Stages data for a later `glance-direct` import: only a queued image takes it,
@@ -81,7 +98,11 @@ impl Images {
     /// The import methods offered (`enabled_import_methods`): `copy-image` only where
     /// there are several stores to copy between.
     pub fn import_methods(&self) -> Vec<&'static str> {
-        if self.backends.is_multiple() { vec!["glance-direct", "copy-image"] } else { vec!["glance-direct"] }
+        if self.backends.is_multiple() {
+            vec!["glance-direct", "web-download", "copy-image"]
+        } else {
+            vec!["glance-direct", "web-download"]
+        }
     }
 
     /// The stores an import writes, as Glance picks them: every store, or those the
@@ -123,6 +144,15 @@ impl Images {
             return Err(Error::BadRequest(format!("Unknown import method name '{}'.", req.method)));
         }
         let copy = req.method == "copy-image";
+        let source = match req.method.as_str() {
+            "copy-image" => Source::Copy,
+            "web-download" => {
+                let uri = req.uri.clone().ok_or_else(|| Error::BadRequest("URI is required for the web-download import method.".into()))?;
+                self.check_import_uri(&uri)?;
+                Source::Web(uri)
+            }
+            _ => Source::Staged,
+        };
         let image = if copy {
             let seen = self.visible(ctx, id).await?;
             self.enforce(ctx, "copy_image", &seen.target())?;
@@ -133,12 +163,18 @@ impl Images {
         if image.disk_format.is_none() || image.container_format.is_none() {
             return Err(Error::Conflict("'disk_format' and 'container_format' must be set prior to importing data.".into()));
         }
-        let (from, to) = if copy { ("active", "active") } else { ("uploading", "importing") };
+        let (from, to) = match source {
+            Source::Copy => ("active", "active"),
+            Source::Web(_) => ("queued", "importing"),
+            Source::Staged => ("uploading", "importing"),
+        };
         if image.status != from {
-            return Err(Error::Conflict(if copy {
-                format!("Image {id} is {}: only an active image's data can be copied.", image.status)
-            } else {
-                format!("Image {id} is {}: it needs to be staged before the 'glance-direct' method can be used.", image.status)
+            return Err(Error::Conflict(match source {
+                Source::Copy => format!("Image {id} is {}: only an active image's data can be copied.", image.status),
+                Source::Web(_) => format!("Image {id} is {}: web-download needs a queued image.", image.status),
+                Source::Staged => {
+                    format!("Image {id} is {}: it needs to be staged before the 'glance-direct' method can be used.", image.status)
+                }
             }));
         }
         let targets = self.import_targets(&req, &image, copy)?;
@@ -167,27 +203,86 @@ impl Images {
             created_at: now,
             updated_at: now,
         };
-        let importing_to = if self.backends.is_multiple() { targets.join(",") } else { String::new() };
-        if !self.store.begin_import(id, from, to, &importing_to, &task).await? {
+        self.start_import(id, from, to, ImportJob { task, targets, source, must_succeed: req.all_stores_must_succeed }).await
+    }
+
+    /// Records an import's task and takes the image's import lock, then runs the job
+    /// in the background.
+    async fn start_import(self: &Arc<Self>, id: &str, from: &str, to: &str, job: ImportJob) -> Result<()> {
+        let importing_to = if self.backends.is_multiple() { job.targets.join(",") } else { String::new() };
+        if !self.store.begin_import(id, from, to, &importing_to, &job.task).await? {
             return Err(Error::Conflict(format!("Image {id} has an active import task, or changed status meanwhile.")));
         }
-        let job = ImportJob { task, targets, copy, must_succeed: req.all_stores_must_succeed };
         let this = Arc::clone(self);
         tokio::spawn(async move { this.run_import(job).await });
         Ok(())
     }
 
+    /// Refuses a URL web-download may not fetch, as Glance's import filtering does:
+    /// http or https only, on an allowed port.
+    fn check_import_uri(&self, uri: &str) -> Result<()> {
+        let refuse = |why: &str| Error::BadRequest(format!("URI for web-download does not pass filtering: {why}."));
+        let url = reqwest::Url::parse(uri).map_err(|e| refuse(&e.to_string()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(refuse("only http and https are allowed"));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(refuse("it names no host"));
+        }
+        let port = url.port_or_known_default().unwrap_or(0);
+        if !self.config.import_allowed_ports.contains(&port) {
+            return Err(refuse(&format!("port {port} is not one of the allowed ports {:?}", self.config.import_allowed_ports)));
+        }
+        Ok(())
+    }
+
+    /// Creates an image and imports data from a URL into it, as Glance's legacy
+    /// `import` task does (`POST /v2/tasks`); returns the task.
+    pub async fn create_import_task(self: &Arc<Self>, ctx: &RequestContext, new: NewImage, uri: &str, input: Value) -> Result<TaskRow> {
+        self.check_task_creation(ctx)?;
+        self.check_import_uri(uri)?;
+        let image = self.create(ctx, new).await?;
+        let now = now_micros();
+        let task = TaskRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: "import".into(),
+            status: "pending".into(),
+            owner: ctx.project_id().map(str::to_owned),
+            user_id: Some(ctx.user_id.clone()),
+            request_id: Some(ctx.request_id.clone()),
+            image_id: Some(image.id.clone()),
+            input,
+            result: None,
+            message: String::new(),
+            expires_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let targets = vec![self.backends.default_id().to_owned()];
+        let job = ImportJob { task: task.clone(), targets, source: Source::Web(uri.to_owned()), must_succeed: true };
+        self.start_import(&image.id, "queued", "importing", job).await?;
+        Ok(task)
+    }
+
     /// Runs an import task to its end and records how it went.
     async fn run_import(&self, job: ImportJob) {
-        let ImportJob { mut task, targets, copy, must_succeed } = job;
+        let ImportJob { mut task, targets, source, must_succeed } = job;
+        let copy = source == Source::Copy;
         let id = task.image_id.clone().unwrap_or_default();
         task.status = "processing".into();
         task.updated_at = now_micros();
         if let Err(e) = self.store.update_task(&task).await {
             tracing::error!(task = %task.id, error = %e, "recording an import task's progress failed");
         }
-        let (written, failed) =
-            if copy { self.copy_data(&id, &targets).await } else { self.import_staged(&id, &targets, must_succeed).await };
+        let (written, failed) = match &source {
+            Source::Copy => self.copy_data(&id, &targets).await,
+            Source::Staged => self.import_staged(&id, &targets, must_succeed).await,
+            Source::Web(uri) => match self.fetch_to_staging(&id, uri).await {
+                Ok(()) => self.import_staged(&id, &targets, must_succeed).await,
+                // Every store failed to get the data.
+                Err(e) => (Ok(Vec::new()), targets.iter().map(|t| (t.clone(), e.to_string())).collect()),
+            },
+        };
         let outcome = match written {
             Ok(stores) if stores.is_empty() => Err(Error::Internal("no store took the data".into())),
             Ok(_) if must_succeed && !failed.is_empty() => Err(Error::Internal("not every store took the data".into())),
@@ -218,6 +313,24 @@ impl Images {
         if let Err(e) = self.store.update_task(&task).await {
             tracing::error!(task = %task.id, error = %e, "recording an import task's end failed");
         }
+    }
+
+    /// Fetches `uri` into the staging area as image `id`'s data, within the size cap
+    /// and the owner's quota.
+    async fn fetch_to_staging(&self, id: &str, uri: &str) -> Result<()> {
+        let owner = self.store.get_image(id).await?.and_then(|i| i.owner);
+        let room = self.enforce_quota(owner.as_deref(), Claim::Upload).await?;
+        let limit = room.map_or(self.config.image_size_cap, |room| room.min(self.config.image_size_cap));
+        let client = reqwest::Client::builder()
+            .connect_timeout(WEB_CONNECT_TIMEOUT)
+            .build()
+            .map_err(|e| Error::Internal(format!("building an HTTP client: {e}")))?;
+        let res = client.get(uri).send().await.map_err(|e| Error::BadRequest(format!("fetching {uri}: {e}")))?;
+        if !res.status().is_success() {
+            return Err(Error::BadRequest(format!("fetching {uri}: the server answered {}", res.status())));
+        }
+        let staged = self.staging.write(id, res.bytes_stream(), Some(limit)).await?;
+        self.staging.commit(id, staged).await.map_err(|e| Error::Internal(format!("staging the data of image {id}: {e}")))
     }
 
     /// Writes the staged data into each target store, then activates the image with

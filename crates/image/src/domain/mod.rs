@@ -33,11 +33,13 @@ pub struct ImageConfig {
     pub limit_param_default: usize,
     /// Most images a list returns whatever the limit (`api_limit_max`).
     pub api_limit_max: usize,
+    /// Ports web-download may fetch from (`[import_filtering_opts] allowed_ports`).
+    pub import_allowed_ports: Vec<u16>,
 }
 
 impl Default for ImageConfig {
     fn default() -> Self {
-        ImageConfig { image_size_cap: 1 << 40, limit_param_default: 25, api_limit_max: 1000 }
+        ImageConfig { image_size_cap: 1 << 40, limit_param_default: 25, api_limit_max: 1000, import_allowed_ports: vec![80, 443] }
     }
 }
 

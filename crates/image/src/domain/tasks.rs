@@ -59,16 +59,6 @@ impl Images {
         Ok(self.is_admin(ctx)? || (task.owner.is_some() && task.owner.as_deref() == ctx.project_id()))
     }
 
-    /// Creates a task through `POST /v2/tasks`. Only the legacy `import` type is
-    /// meant for that, and it is not offered: images are imported with
-    /// `POST /v2/images/{id}/import`.
-    pub fn create_task(&self, ctx: &RequestContext, kind: &str) -> Result<TaskRow> {
-        self.enforce_tasks(ctx, "add_task")?;
-        Err(Error::NotImplemented(format!(
-            "Creating '{kind}' tasks through /v2/tasks is not supported; import image data with POST /v2/images/{{id}}/import."
-        )))
-    }
-
     /// Refuses callers who may not create tasks, before their request is read.
     pub fn check_task_creation(&self, ctx: &RequestContext) -> Result<()> {
         self.enforce_tasks(ctx, "add_task")

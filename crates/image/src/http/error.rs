@@ -27,10 +27,9 @@ impl IntoResponse for Error {
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::RangeNotSatisfiable(_) => StatusCode::RANGE_NOT_SATISFIABLE,
-            Error::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Error::Store(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if status.is_server_error() && status != StatusCode::NOT_IMPLEMENTED {
+        if status.is_server_error() {
             tracing::error!(error = %self, "image request failed");
             return glance_error(status, "The server has either erred or is incapable of performing the requested operation.");
         }

@@ -2,6 +2,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use http_api::Authenticated;
@@ -27,12 +29,16 @@ async fn list(State(s): State<AppState>, Authenticated(ctx): Authenticated, RawQ
     Ok(Json(body))
 }
 
-async fn create(State(s): State<AppState>, Authenticated(ctx): Authenticated, body: Bytes) -> Result<Json<Value>> {
+async fn create(State(s): State<AppState>, Authenticated(ctx): Authenticated, body: Bytes) -> Result<Response> {
     // Glance checks who may create tasks before it reads the request.
     s.images.check_task_creation(&ctx)?;
-    let body = json_body(&body)?;
-    let task = s.images.create_task(&ctx, wire::check_new_task(&body)?)?;
-    Ok(Json(wire::render(&task)))
+    let (image, uri, input) = wire::parse_new_task(&json_body(&body)?)?;
+    let task = s.images.create_import_task(&ctx, image, &uri, input).await?;
+    let mut res = (StatusCode::CREATED, Json(wire::render(&task))).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v2/tasks/{}", task.id)) {
+        res.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(res)
 }
 
 async fn show(State(s): State<AppState>, Authenticated(ctx): Authenticated, Path(id): Path<String>) -> Result<Json<Value>> {
