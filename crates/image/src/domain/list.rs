@@ -8,7 +8,7 @@ use common::RequestContext;
 use super::error::no_image;
 use super::policy::project_target;
 use super::{Error, Images, Result};
-use crate::store::ImageRow;
+use crate::store::{ImageRow, ListScope};
 
 /// Keys a list may be sorted by.
 pub const SORT_KEYS: [&str; 8] = ["name", "status", "container_format", "disk_format", "size", "id", "created_at", "updated_at"];
@@ -158,7 +158,7 @@ impl Images {
                 || own(i)
                 || (i.visibility == "shared" && memberships.get(&i.id).is_some_and(|s| member_status == "all" || s == member_status))
         };
-        let all = self.store.list_images().await?;
+        let all = self.store.list_images(if admin { ListScope::All } else { ListScope::SeenBy(ctx.project_id()) }).await?;
         let marker = match &query.marker {
             Some(id) => {
                 let found = all.iter().find(|i| &i.id == id).ok_or_else(|| Error::BadRequest(format!("marker {id} not found")))?;

@@ -1,5 +1,7 @@
 //! Images and their tags.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value};
 use sqlx::Row;
 
@@ -59,6 +61,15 @@ fn image_from(row: &sqlx::any::AnyRow) -> Result<ImageRow> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
+}
+
+/// Which images a list reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListScope<'a> {
+    /// Every image (an administrator's list).
+    All,
+    /// Those a caller scoped to this project (or to none) may see.
+    SeenBy(Option<&'a str>),
 }
 
 /// What an upload found in the data it stored.
@@ -240,15 +251,36 @@ impl Store {
         }
     }
 
-    /// Every image, newest first, with its tags and stores.
-    pub async fn list_images(&self) -> Result<Vec<ImageRow>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM images ORDER BY created_at DESC, id DESC")).fetch_all(self.pool()).await?;
-        let mut tags: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-        for row in sqlx::query("SELECT image_id, tag FROM image_tags ORDER BY tag").fetch_all(self.pool()).await? {
+    /// The images `scope` covers, newest first, with their tags and stores.
+    pub async fn list_images(&self, scope: ListScope<'_>) -> Result<Vec<ImageRow>> {
+        // What a project may see at all, as Glance's database layer narrows it: its own,
+        // public and community images, and shared images it is a member of.
+        let (filter, project) = match scope {
+            ListScope::All => ("", ""),
+            ListScope::SeenBy(project) => (
+                " WHERE (i.owner = ? OR i.visibility IN ('public', 'community') \
+                 OR (i.visibility = 'shared' AND i.id IN (SELECT image_id FROM image_members WHERE member = ?)))",
+                project.unwrap_or(""),
+            ),
+        };
+        let columns = COLUMNS.split(", ").map(|c| format!("i.{c}")).collect::<Vec<_>>().join(", ");
+        let images_sql = self.sql(&format!("SELECT {columns} FROM images i{filter} ORDER BY i.created_at DESC, i.id DESC")).into_owned();
+        let tags_sql = self
+            .sql(&format!("SELECT t.image_id, t.tag FROM image_tags t JOIN images i ON i.id = t.image_id{filter} ORDER BY t.tag"))
+            .into_owned();
+        let stores_sql = self
+            .sql(&format!(
+                "SELECT l.image_id, l.store FROM image_locations l JOIN images i ON i.id = l.image_id{filter} ORDER BY l.created_at, l.store"
+            ))
+            .into_owned();
+        let project = (!filter.is_empty()).then_some(project);
+        let rows = self.fetch_scoped(&images_sql, project).await?;
+        let mut tags: HashMap<String, Vec<String>> = HashMap::new();
+        for row in self.fetch_scoped(&tags_sql, project).await? {
             tags.entry(row.try_get("image_id")?).or_default().push(row.try_get("tag")?);
         }
-        let mut stores: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-        for row in sqlx::query("SELECT image_id, store FROM image_locations ORDER BY created_at, store").fetch_all(self.pool()).await? {
+        let mut stores: HashMap<String, Vec<String>> = HashMap::new();
+        for row in self.fetch_scoped(&stores_sql, project).await? {
             stores.entry(row.try_get("image_id")?).or_default().push(row.try_get("store")?);
         }
         rows.iter()
@@ -259,6 +291,16 @@ impl Store {
                 Ok(image)
             })
             .collect()
+    }
+
+    /// Runs a list query, binding the project twice when it is narrowed to one.
+    async fn fetch_scoped(&self, sql: &str, project: Option<&str>) -> Result<Vec<sqlx::any::AnyRow>> {
+        let query = sqlx::query(sql);
+        let query = match project {
+            Some(project) => query.bind(project).bind(project),
+            None => query,
+        };
+        Ok(query.fetch_all(self.pool()).await?)
     }
 
     /// Adds a tag; false when the image already had it.

@@ -9,7 +9,7 @@ mod tasks;
 
 pub use backends::{Backend, Backends, SINGLE_STORE};
 pub use files::{FileStore, Staged, WriteError};
-pub use images::{ImageData, ImageRow, Usage};
+pub use images::{ImageData, ImageRow, ListScope, Usage};
 pub use members::MemberRow;
 pub use metadefs::{AssociationRow, NamespaceContents, NamespaceRow, ObjectRow, PropertyRow, ResourceTypeRow, TagRow};
 pub use tasks::TaskRow;

@@ -42,7 +42,7 @@ async fn images_round_trip_move_through_statuses_and_keep_tags() {
         assert!(matches!(s.create_image(&image("i1", 30)).await, Err(StoreError::Duplicate)), "{backend}");
         let back = s.get_image("i1").await.unwrap().unwrap();
         assert_eq!(back, ImageRow { tags: vec!["a".into(), "b".into()], ..image("i1", 10) }, "{backend}");
-        let listed: Vec<String> = s.list_images().await.unwrap().into_iter().map(|i| i.id).collect();
+        let listed: Vec<String> = s.list_images(ListScope::All).await.unwrap().into_iter().map(|i| i.id).collect();
         assert_eq!(listed, ["i2", "i1"], "{backend}: newest first");
 
         assert!(s.transition("i1", "queued", "saving", 11).await.unwrap(), "{backend}");
@@ -58,7 +58,7 @@ async fn images_round_trip_move_through_statuses_and_keep_tags() {
         assert!(!s.add_location("i2", "fast", 14).await.unwrap(), "{backend}: only an active image is copied");
         assert!(s.remove_location("i1", "file").await.unwrap(), "{backend}");
         assert!(!s.remove_location("i1", "fast").await.unwrap(), "{backend}: the last copy stays");
-        assert_eq!(s.list_images().await.unwrap().iter().find(|i| i.id == "i1").unwrap().stores, ["fast"], "{backend}");
+        assert_eq!(s.list_images(ListScope::All).await.unwrap().iter().find(|i| i.id == "i1").unwrap().stores, ["fast"], "{backend}");
 
         assert!(s.add_tag("i1", "c", 15).await.unwrap(), "{backend}");
         assert!(!s.add_tag("i1", "c", 16).await.unwrap(), "{backend}");
@@ -99,6 +99,18 @@ async fn members_are_unique_per_project_capped_and_go_with_their_image() {
         assert!(s.add_member(&member("i1", "p3", 3), 2).await.unwrap(), "{backend}");
         assert!(!s.add_member(&member("i1", "p4", 4), 2).await.unwrap(), "{backend}: the quota holds");
         assert!(s.add_member(&member("i2", "p2", 5), 2).await.unwrap(), "{backend}");
+
+        s.create_image(&ImageRow { visibility: "public".into(), ..image("i3", 30) }).await.unwrap();
+        s.add_tag("i1", "x", 5).await.unwrap();
+        let seen = |scope| {
+            let s = &s;
+            async move { s.list_images(scope).await.unwrap().into_iter().map(|i| (i.id, i.tags.len())).collect::<Vec<_>>() }
+        };
+        let with_tags = |ids: &[&str]| ids.iter().map(|id| (id.to_string(), if *id == "i1" { 3 } else { 2 })).collect::<Vec<_>>();
+        assert_eq!(seen(ListScope::SeenBy(Some("p2"))).await, with_tags(&["i3", "i2", "i1"]), "{backend}: a member sees its shares");
+        assert_eq!(seen(ListScope::SeenBy(Some("p9"))).await, with_tags(&["i3"]), "{backend}: others see public images only");
+        assert_eq!(seen(ListScope::SeenBy(None)).await, with_tags(&["i3"]), "{backend}");
+        assert_eq!(seen(ListScope::SeenBy(Some("p1"))).await, with_tags(&["i3", "i2", "i1"]), "{backend}: the owner sees its own");
 
         assert!(s.set_member_status("i1", "p2", "accepted", 6).await.unwrap(), "{backend}");
         assert!(!s.set_member_status("i1", "p9", "accepted", 6).await.unwrap(), "{backend}");
