@@ -613,10 +613,13 @@ async fn several_stores_take_imports_and_copies_and_give_copies_back() {
     assert!(!c.dir.path().join("image-stores/cheap").join(&id).exists() && !c.dir.path().join("image-stores/fast").join(&id).exists());
 }
 
-/// Serves `data` at `/image.raw` (and 404 elsewhere) on a free loopback port.
+/// Serves `data` at `/image.raw`, a redirect to a port no import may use at
+/// `/elsewhere` (and 404 elsewhere) on a free loopback port.
 async fn serve_data(data: Vec<u8>) -> u16 {
     let data = Bytes::from(data);
-    let app = axum::Router::new().route("/image.raw", axum::routing::get(move || async move { data.clone() }));
+    let app = axum::Router::new()
+        .route("/image.raw", axum::routing::get(move || async move { data.clone() }))
+        .route("/elsewhere", axum::routing::get(|| async { axum::response::Redirect::temporary("http://127.0.0.1:1/image.raw") }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -656,6 +659,24 @@ async fn web_download_fetches_allowed_urls_and_legacy_import_tasks_use_it() {
     let failed = c.call(Method::GET, &c.image(&format!("/v2/images/{id}/tasks")), Some(&owner.token), None).await;
     assert_eq!(failed.body["tasks"][0]["status"], "failure", "{}", failed.body);
     assert!(failed.body["tasks"][0]["message"].as_str().unwrap().contains("404"), "{}", failed.body);
+
+    let redirected = c.call(Method::POST, &import_url, Some(&owner.token), Some(web(&format!("http://127.0.0.1:{port}/elsewhere")))).await;
+    assert_eq!(redirected.status, StatusCode::ACCEPTED, "{}", redirected.body);
+    wait_for(&c, &owner.token, &id, "refusing a redirect to a port not allowed", |i| {
+        i["status"] == "queued" && i.get("os_glance_import_task").is_none()
+    })
+    .await;
+    let tasks = c.call(Method::GET, &c.image(&format!("/v2/images/{id}/tasks")), Some(&owner.token), None).await.body;
+    let refused = tasks["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["input"]["import_req"]["method"]["uri"].as_str().unwrap().ends_with("/elsewhere"));
+    assert_eq!(refused.unwrap()["status"], "failure", "{tasks}");
+    assert!(
+        refused.unwrap()["message"].as_str().unwrap().contains("does not pass filtering"),
+        "the redirect is refused, not followed: {tasks}"
+    );
 
     let started = c.call(Method::POST, &import_url, Some(&owner.token), Some(web(&format!("http://127.0.0.1:{port}/image.raw")))).await;
     assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.body);

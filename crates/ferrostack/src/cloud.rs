@@ -95,11 +95,13 @@ pub async fn open_image(data_dir: &Path, config: &Config, limits: http_api::Limi
     let staging = image::store::FileStore::open(&data_dir.join("image-staging")).context("image staging directory")?;
     let policy = with_overrides(image::domain::policy::default_policy()?, data_dir, &["image-policy.yaml", "image-policy.json"])?;
     let quotas = image::domain::quotas::QuotaSource { limits, region: REGION.into() };
-    let mut image_config = image::ImageConfig::default();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into());
+    let data_dir_path = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let mut image_config = image::ImageConfig { worker: format!("{host}:{}", data_dir_path.display()), ..Default::default() };
     if let Some(ports) = &config.image.import_allowed_ports {
         image_config.import_allowed_ports = ports.clone();
     }
-    let images = image::Images::new(store, backends, staging, image_config, policy).with_quotas(quotas);
+    let images = image::Images::new(store, backends, staging, image_config, policy)?.with_quotas(quotas);
     let recovered = images.recover_interrupted_tasks().await?;
     if recovered > 0 {
         tracing::warn!(tasks = recovered, "image tasks interrupted by the last stop were marked failed");

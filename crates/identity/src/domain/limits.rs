@@ -145,7 +145,7 @@ impl Identity {
             services.contains(service_id) && region_id.as_deref().is_none_or(|r| r == region)
         };
         let registered = self.store.list_registered_limits().await?;
-        let overrides = self.store.list_limits().await?;
+        let overrides = self.store.list_project_limits(project_id).await?;
         let mut limits = HashMap::new();
         for resource in resources {
             let own = overrides.iter().find(|l| {

@@ -154,6 +154,20 @@ impl Store {
             .collect()
     }
 
+    /// The limits of one project.
+    pub async fn list_project_limits(&self, project_id: &str) -> Result<Vec<LimitRow>> {
+        sqlx::query(&self.sql(
+            "SELECT id, target_type, target_id, service_id, region_id, resource_name, resource_limit, description FROM limits \
+             WHERE target_type = 'project' AND target_id = ? ORDER BY resource_name",
+        ))
+        .bind(project_id)
+        .fetch_all(self.pool())
+        .await?
+        .into_iter()
+        .map(limit_from)
+        .collect()
+    }
+
     /// Deletes a limit; reports whether it existed.
     pub async fn delete_limit(&self, id: &str) -> Result<bool> {
         let done = sqlx::query(&self.sql("DELETE FROM limits WHERE id = ?")).bind(id).execute(self.pool()).await?;

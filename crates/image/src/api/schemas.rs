@@ -1,9 +1,11 @@
-//! `GET /v2/schemas/*`: the JSON schemas clients fetch to describe and check images
-//! and members.
+//! `GET /v2/schemas/*`: the JSON schemas clients fetch to describe and check images,
+//! members and tasks.
 
 use serde_json::{Value, json};
 
+use crate::api::tasks::TASK_TYPES;
 use crate::domain::images::{CONTAINER_FORMATS, DISK_FORMATS, VISIBILITIES};
+use crate::domain::tasks::TASK_STATUSES;
 
 const STATUSES: [&str; 9] = ["queued", "saving", "active", "killed", "deleted", "uploading", "importing", "pending_delete", "deactivated"];
 
@@ -97,8 +99,8 @@ pub fn members() -> Value {
 fn task_properties(detailed: bool) -> Value {
     let mut p = json!({
         "id": {"type": "string", "description": "An identifier for the task", "pattern": UUID_PATTERN},
-        "type": {"type": "string", "description": "The type of task represented by this content", "enum": ["import", "api_image_import", "location_import"]},
-        "status": {"type": "string", "description": "The current status of this task", "enum": ["pending", "processing", "success", "failure"]},
+        "type": {"type": "string", "description": "The type of task represented by this content", "enum": TASK_TYPES},
+        "status": {"type": "string", "description": "The current status of this task", "enum": TASK_STATUSES},
         "owner": {"type": "string", "description": "An identifier for the owner of this task"},
         "image_id": {"type": "string", "description": "Image associated with the task"},
         "request_id": {"type": "string", "description": "Human-readable informative request-id"},

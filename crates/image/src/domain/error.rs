@@ -1,7 +1,7 @@
 //! Everything an image operation can fail with. `http::error` turns each variant into
 //! Glance's status code and body in one exhaustive match.
 
-use crate::store::{StoreError, WriteError};
+use crate::store::{StoreError, WebError, WriteError};
 
 /// An image failure.
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +51,12 @@ impl From<WriteError> for Error {
             WriteError::TooLarge(limit) => Error::TooLarge(format!("Image exceeds the storage quota: more than {limit} bytes.")),
             WriteError::Io(e) => Error::Internal(e.to_string()),
         }
+    }
+}
+
+impl From<WebError> for Error {
+    fn from(e: WebError) -> Self {
+        Error::BadRequest(e.to_string())
     }
 }
 

@@ -106,6 +106,16 @@ pub(crate) fn check_values(image: &ImageRow) -> Result<()> {
     Ok(())
 }
 
+/// Whether a caller sees `image` at all, as Glance's database layer decides: an
+/// administrator every image, anyone public and community ones, the owner (`project`)
+/// its own, and a project a shared image is offered to (`member`) whatever it answered.
+pub(crate) fn sees(admin: bool, project: Option<&str>, image: &ImageRow, member: bool) -> bool {
+    admin
+        || matches!(image.visibility.as_str(), "public" | "community")
+        || project.is_some_and(|p| image.owner.as_deref() == Some(p))
+        || (image.visibility == "shared" && member)
+}
+
 /// Whether `id` is shaped like an image id (a UUID); anything else names no image.
 fn is_image_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
@@ -144,11 +154,7 @@ impl Images {
             Some(project) if image.visibility == "shared" => self.store.get_member(id, project).await?,
             _ => None,
         };
-        let seen = self.is_admin(ctx)?
-            || matches!(image.visibility.as_str(), "public" | "community")
-            || self.owns(ctx, &image)
-            || membership.is_some();
-        if !seen {
+        if !sees(self.is_admin(ctx)?, ctx.project_id(), &image, membership.is_some()) {
             return Err(no_image(id));
         }
         Ok(Visible { image, membership })
@@ -246,14 +252,14 @@ impl Images {
         if !self.store.delete_image(id).await? {
             return Err(no_image(id));
         }
-        for backend in self.backends.all() {
-            backend
-                .files
-                .remove(id)
-                .await
-                .map_err(|e| Error::Internal(format!("freeing the data of image {id} in {}: {e}", backend.id)))?;
+        // The image is gone for clients now; data that cannot be freed is logged for
+        // the operator rather than failing the request, and every store is tried.
+        for (place, files) in self.backends.all().iter().map(|b| (b.id.as_str(), &b.files)).chain([("staging", &self.staging)]) {
+            if let Err(e) = files.remove(id).await {
+                tracing::error!(image = %id, store = %place, error = %e, "the data of a deleted image could not be freed");
+            }
         }
-        self.staging.remove(id).await.map_err(|e| Error::Internal(format!("freeing the staged data of image {id}: {e}")))
+        Ok(())
     }
 
     /// Adds a tag (idempotent).

@@ -58,10 +58,6 @@ struct ImportJob {
     must_succeed: bool,
 }
 
-/// How long a web-download may take to connect; the transfer itself is bounded by
-/// the image size cap and the quota, not by time.
-const WEB_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
 impl Images {
     /// Stages data for a later `glance-direct` import: only a queued image takes it,
     /// and a failed stage leaves it queued with nothing staged.
@@ -148,7 +144,7 @@ impl Images {
             "copy-image" => Source::Copy,
             "web-download" => {
                 let uri = req.uri.clone().ok_or_else(|| Error::BadRequest("URI is required for the web-download import method.".into()))?;
-                self.check_import_uri(&uri)?;
+                self.web.check(&uri)?;
                 Source::Web(uri)
             }
             _ => Source::Staged,
@@ -202,6 +198,7 @@ impl Images {
             expires_at: None,
             created_at: now,
             updated_at: now,
+            worker: Some(self.config.worker.clone()),
         };
         self.start_import(id, from, to, ImportJob { task, targets, source, must_succeed: req.all_stores_must_succeed }).await
     }
@@ -218,29 +215,11 @@ impl Images {
         Ok(())
     }
 
-    /// Refuses a URL web-download may not fetch, as Glance's import filtering does:
-    /// http or https only, on an allowed port.
-    fn check_import_uri(&self, uri: &str) -> Result<()> {
-        let refuse = |why: &str| Error::BadRequest(format!("URI for web-download does not pass filtering: {why}."));
-        let url = reqwest::Url::parse(uri).map_err(|e| refuse(&e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(refuse("only http and https are allowed"));
-        }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err(refuse("it names no host"));
-        }
-        let port = url.port_or_known_default().unwrap_or(0);
-        if !self.config.import_allowed_ports.contains(&port) {
-            return Err(refuse(&format!("port {port} is not one of the allowed ports {:?}", self.config.import_allowed_ports)));
-        }
-        Ok(())
-    }
-
     /// Creates an image and imports data from a URL into it, as Glance's legacy
     /// `import` task does (`POST /v2/tasks`); returns the task.
     pub async fn create_import_task(self: &Arc<Self>, ctx: &RequestContext, new: NewImage, uri: &str, input: Value) -> Result<TaskRow> {
         self.check_task_creation(ctx)?;
-        self.check_import_uri(uri)?;
+        self.web.check(uri)?;
         let image = self.create(ctx, new).await?;
         let now = now_micros();
         let task = TaskRow {
@@ -257,6 +236,7 @@ impl Images {
             expires_at: None,
             created_at: now,
             updated_at: now,
+            worker: Some(self.config.worker.clone()),
         };
         let targets = vec![self.backends.default_id().to_owned()];
         let job = ImportJob { task: task.clone(), targets, source: Source::Web(uri.to_owned()), must_succeed: true };
@@ -303,7 +283,7 @@ impl Images {
             }
             Err(e) => {
                 let why: Vec<String> = failed.iter().map(|(store, why)| format!("{store}: {why}")).collect();
-                task.message = if why.is_empty() { e.to_string() } else { format!("{e}: {}", why.join("; ")) };
+                task.message = if why.is_empty() { e.to_string() } else { why.join("; ") };
                 tracing::warn!(image = %id, task = %task.id, error = %task.message, "image import failed");
                 task.status = "failure".into();
             }
@@ -319,17 +299,10 @@ impl Images {
     /// and the owner's quota.
     async fn fetch_to_staging(&self, id: &str, uri: &str) -> Result<()> {
         let owner = self.store.get_image(id).await?.and_then(|i| i.owner);
-        let room = self.enforce_quota(owner.as_deref(), Claim::Upload).await?;
+        let room = self.enforce_quota(owner.as_deref(), Claim::Fetch).await?;
         let limit = room.map_or(self.config.image_size_cap, |room| room.min(self.config.image_size_cap));
-        let client = reqwest::Client::builder()
-            .connect_timeout(WEB_CONNECT_TIMEOUT)
-            .build()
-            .map_err(|e| Error::Internal(format!("building an HTTP client: {e}")))?;
-        let res = client.get(uri).send().await.map_err(|e| Error::BadRequest(format!("fetching {uri}: {e}")))?;
-        if !res.status().is_success() {
-            return Err(Error::BadRequest(format!("fetching {uri}: the server answered {}", res.status())));
-        }
-        let staged = self.staging.write(id, res.bytes_stream(), Some(limit)).await?;
+        let body = self.web.fetch(uri).await?;
+        let staged = self.staging.write(id, body, Some(limit)).await?;
         self.staging.commit(id, staged).await.map_err(|e| Error::Internal(format!("staging the data of image {id}: {e}")))
     }
 
@@ -353,8 +326,14 @@ impl Images {
         if keep && let Some(data) = &data {
             match self.store.activate(id, "importing", data, &written, now_micros()).await {
                 Ok(true) => return (Ok(written), failed),
+                // Only this task moves the image out of importing (it holds the import
+                // lock), so the image was deleted: its data goes too.
                 Ok(false) => failed.push((String::new(), format!("image {id} was deleted during its import"))),
-                Err(e) => failed.push((String::new(), e.to_string())),
+                Err(e) => {
+                    // Whether the image was activated is unknown: keep the data.
+                    failed.push((String::new(), e.to_string()));
+                    return (Err(Error::Internal(format!("activating image {id}: {e}"))), failed);
+                }
             }
         }
         for store in &written {

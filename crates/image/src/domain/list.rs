@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use common::RequestContext;
 
 use super::error::no_image;
+use super::images::sees;
 use super::policy::project_target;
 use super::{Error, Images, Result};
 use crate::store::{ImageRow, ListScope};
@@ -152,21 +153,17 @@ impl Images {
         let own = |i: &ImageRow| self.owns(ctx, i);
         // Glance's database layer: what a caller sees at all, then which of that a list
         // shows. A shared image is listed for a member only with the status asked for.
+        let project = ctx.project_id();
         let listed = |i: &ImageRow| {
-            admin
-                || matches!(i.visibility.as_str(), "public" | "community")
-                || own(i)
-                || (i.visibility == "shared" && memberships.get(&i.id).is_some_and(|s| member_status == "all" || s == member_status))
+            let answer = memberships.get(&i.id);
+            sees(admin, project, i, answer.is_some())
+                && (admin || own(i) || i.visibility != "shared" || answer.is_some_and(|s| member_status == "all" || s == member_status))
         };
         let all = self.store.list_images(if admin { ListScope::All } else { ListScope::SeenBy(ctx.project_id()) }).await?;
         let marker = match &query.marker {
             Some(id) => {
                 let found = all.iter().find(|i| &i.id == id).ok_or_else(|| Error::BadRequest(format!("marker {id} not found")))?;
-                if !(admin
-                    || matches!(found.visibility.as_str(), "public" | "community")
-                    || own(found)
-                    || (found.visibility == "shared" && memberships.contains_key(id)))
-                {
+                if !sees(admin, project, found, memberships.contains_key(id)) {
                     return Err(no_image(id));
                 }
                 Some(found.clone())

@@ -21,7 +21,7 @@ use common::RequestContext;
 use common::policy::Policy;
 use serde_json::Value;
 
-use crate::store::{Backends, FileStore, Store};
+use crate::store::{Backends, FileStore, Store, WebSource};
 use quotas::QuotaSource;
 
 /// Image settings; each has Glance's default.
@@ -35,11 +35,20 @@ pub struct ImageConfig {
     pub api_limit_max: usize,
     /// Ports web-download may fetch from (`[import_filtering_opts] allowed_ports`).
     pub import_allowed_ports: Vec<u16>,
+    /// This process among those sharing the database (host and data directory): the
+    /// tasks it starts carry it, and at start it fails only its own unfinished tasks.
+    pub worker: String,
 }
 
 impl Default for ImageConfig {
     fn default() -> Self {
-        ImageConfig { image_size_cap: 1 << 40, limit_param_default: 25, api_limit_max: 1000, import_allowed_ports: vec![80, 443] }
+        ImageConfig {
+            image_size_cap: 1 << 40,
+            limit_param_default: 25,
+            api_limit_max: 1000,
+            import_allowed_ports: vec![80, 443],
+            worker: "local".into(),
+        }
     }
 }
 
@@ -50,6 +59,8 @@ pub struct Images {
     backends: Backends,
     /// Where `PUT /stage` keeps data until it is imported.
     staging: FileStore,
+    /// Where web-download fetches data from.
+    web: WebSource,
     policy: Policy,
     config: ImageConfig,
     /// Unified limits to enforce; `None` leaves projects unlimited.
@@ -60,8 +71,9 @@ impl Images {
     /// Builds the service over a migrated store, the data stores and the staging
     /// directory, under `policy` (Glance's defaults from [`policy::default_policy`]
     /// with any operator overrides).
-    pub fn new(store: Store, backends: Backends, staging: FileStore, config: ImageConfig, policy: Policy) -> Self {
-        Images { store, backends, staging, policy, config, quotas: None }
+    pub fn new(store: Store, backends: Backends, staging: FileStore, config: ImageConfig, policy: Policy) -> Result<Self> {
+        let web = WebSource::new(config.import_allowed_ports.clone())?;
+        Ok(Images { store, backends, staging, web, policy, config, quotas: None })
     }
 
     /// The data stores.

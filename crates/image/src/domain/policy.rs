@@ -23,7 +23,7 @@ const MEMBERSHIP_HOLDER: &str = "rule:context_is_admin or (role:member and proje
 /// Glance's default (the metadata definition rules are in [`super::metadefs`]).
 pub const DEFAULT_RULES: [(&str, &str); 26] = [
     ("context_is_admin", "role:admin"),
-    ("default", ADMIN),
+    ("default", ""),
     ("add_image", OWNER_MEMBER),
     ("delete_image", OWNER_MEMBER),
     ("get_image", IMAGE_READER),
@@ -43,10 +43,10 @@ pub const DEFAULT_RULES: [(&str, &str); 26] = [
     ("get_members", MEMBERSHIP_READER),
     ("modify_member", MEMBERSHIP_HOLDER),
     ("tasks_api_access", "role:admin"),
-    ("get_task", "rule:default"),
-    ("get_tasks", "rule:default"),
-    ("add_task", "rule:default"),
-    ("modify_task", "rule:default"),
+    ("get_task", ""),
+    ("get_tasks", ""),
+    ("add_task", ""),
+    ("modify_task", ""),
     ("manage_image_cache", ADMIN),
 ];
 
@@ -129,6 +129,6 @@ mod tests {
         assert!(!check("add_member", &image_target(&shared, Some("other")), &other));
 
         assert!(!check("publicize_image", &json!({}), &owner_member));
-        assert!(!check("get_tasks", &json!({}), &owner_member) && check("get_tasks", &json!({}), &admin));
+        assert!(!check("tasks_api_access", &json!({}), &owner_member) && check("tasks_api_access", &json!({}), &admin));
     }
 }

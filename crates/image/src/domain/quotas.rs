@@ -14,7 +14,8 @@ use crate::store::Usage;
 pub const REGISTERED_DEFAULTS: [(&str, i64); 4] =
     [("image_size_total", 102_400), ("image_stage_total", 102_400), ("image_count_total", 1000), ("image_count_uploading", 100)];
 
-const RESOURCES: [&str; 4] = ["image_size_total", "image_stage_total", "image_count_total", "image_count_uploading"];
+/// The resources, as limits are looked up.
+const RESOURCES: [&str; 4] = [REGISTERED_DEFAULTS[0].0, REGISTERED_DEFAULTS[1].0, REGISTERED_DEFAULTS[2].0, REGISTERED_DEFAULTS[3].0];
 const MIB: i64 = 1 << 20;
 
 /// Where limits come from, and for which region.
@@ -31,6 +32,8 @@ pub(crate) enum Claim {
     NewImage,
     /// Data uploaded straight into the store.
     Upload,
+    /// Data fetched for an image already counted as uploading (web-download).
+    Fetch,
     /// Data staged for a later import.
     Stage,
     /// Staged data of this many bytes moving into the store.
@@ -55,7 +58,8 @@ impl Images {
             Some(&limit) if used + delta > limit => Err(over(owner, resource, limit, used, delta)),
             _ => Ok(()),
         };
-        let mib = |bytes: i64| (bytes + MIB - 1) / MIB;
+        // Usage in whole MiB, rounded down, as Glance counts it.
+        let mib = |bytes: i64| bytes / MIB;
         let room = |resource: &str, used_bytes: i64| limits.get(resource).map(|limit| u64::try_from(limit * MIB - used_bytes).unwrap_or(0));
         match claim {
             Claim::NewImage => {
@@ -64,6 +68,10 @@ impl Images {
             }
             Claim::Upload => {
                 check("image_count_uploading", usage.uploading, 1)?;
+                check("image_size_total", mib(usage.stored_bytes), 0)?;
+                Ok(room("image_size_total", usage.stored_bytes))
+            }
+            Claim::Fetch => {
                 check("image_size_total", mib(usage.stored_bytes), 0)?;
                 Ok(room("image_size_total", usage.stored_bytes))
             }
@@ -93,8 +101,8 @@ impl Images {
         };
         let usage = self.store.usage(project).await?;
         let used = [
-            ("image_size_total", (usage.stored_bytes + MIB - 1) / MIB),
-            ("image_stage_total", (usage.staged_bytes + MIB - 1) / MIB),
+            ("image_size_total", usage.stored_bytes / MIB),
+            ("image_stage_total", usage.staged_bytes / MIB),
             ("image_count_total", usage.images),
             ("image_count_uploading", usage.uploading),
         ];

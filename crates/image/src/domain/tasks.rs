@@ -116,13 +116,15 @@ impl Images {
         Ok(seen)
     }
 
-    /// Fails the tasks a stopped server left unfinished, and puts their images back
-    /// to queued, so that nothing stays locked forever. Run once at start.
+    /// Fails the tasks this process (its [`ImageConfig::worker`](super::ImageConfig))
+    /// left unfinished when it stopped, and puts their images back to queued, so that
+    /// nothing stays locked forever. Run once at start.
     pub async fn recover_interrupted_tasks(&self) -> Result<usize> {
         let now = now_micros();
         let mut recovered = 0;
         for mut task in self.store.list_tasks(None, now).await? {
-            if !matches!(task.status.as_str(), "pending" | "processing") {
+            let mine = task.worker.as_ref().is_none_or(|w| w == &self.config.worker);
+            if !mine || !matches!(task.status.as_str(), "pending" | "processing") {
                 continue;
             }
             if let Some(image_id) = &task.image_id {
@@ -142,5 +144,83 @@ impl Images {
     /// Forgets tasks whose time to live has passed.
     pub async fn purge_expired_tasks(&self) -> Result<u64> {
         Ok(self.store.purge_expired_tasks(now_micros()).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ImageConfig;
+    use crate::store::{Backends, FileStore, ImageRow, Store};
+
+    fn image(id: &str) -> ImageRow {
+        ImageRow {
+            id: id.into(),
+            name: None,
+            status: "uploading".into(),
+            visibility: "private".into(),
+            protected: false,
+            os_hidden: false,
+            owner: Some("p".into()),
+            disk_format: Some("raw".into()),
+            container_format: Some("bare".into()),
+            size: Some(3),
+            virtual_size: None,
+            checksum: None,
+            os_hash_algo: None,
+            os_hash_value: None,
+            min_disk: 0,
+            min_ram: 0,
+            properties: serde_json::Map::new(),
+            tags: Vec::new(),
+            stores: Vec::new(),
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+
+    fn task(id: &str, image_id: &str, worker: &str) -> TaskRow {
+        TaskRow {
+            id: id.into(),
+            kind: "api_image_import".into(),
+            status: "processing".into(),
+            owner: Some("p".into()),
+            user_id: None,
+            request_id: None,
+            image_id: Some(image_id.into()),
+            input: serde_json::json!({}),
+            result: None,
+            message: String::new(),
+            expires_at: None,
+            created_at: 2,
+            updated_at: 2,
+            worker: Some(worker.into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_restart_fails_only_its_own_unfinished_tasks() {
+        let test_db = db::testing::sqlite().await;
+        let store = Store::new(test_db.db.clone());
+        store.migrate().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let backends = Backends::single(&dir.path().join("images")).unwrap();
+        let staging = FileStore::open(&dir.path().join("staging")).unwrap();
+        let config = ImageConfig { worker: "me".into(), ..ImageConfig::default() };
+        let images = Images::new(store.clone(), backends, staging, config, super::super::policy::default_policy().unwrap()).unwrap();
+        for (image_id, task_id, worker) in [("i1", "t1", "me"), ("i2", "t2", "another")] {
+            store.create_image(&image(image_id)).await.unwrap();
+            assert!(store.begin_import(image_id, "uploading", "importing", "", &task(task_id, image_id, worker)).await.unwrap());
+        }
+
+        assert_eq!(images.recover_interrupted_tasks().await.unwrap(), 1);
+        let mine = store.get_task("t1").await.unwrap().unwrap();
+        assert_eq!(mine.status, "failure");
+        assert!(mine.expires_at.is_some());
+        let requeued = store.get_image("i1").await.unwrap().unwrap();
+        assert_eq!(requeued.status, "queued");
+        assert!(!requeued.properties.contains_key("os_glance_import_task"), "the lock is released");
+        assert_eq!(store.get_task("t2").await.unwrap().unwrap().status, "processing", "another process's task runs on");
+        assert_eq!(store.get_image("i2").await.unwrap().unwrap().status, "importing");
     }
 }

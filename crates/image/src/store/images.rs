@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, Store, abandon};
 
 /// An image record. `properties` holds the additional properties, all strings.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +83,15 @@ pub struct ImageData {
 }
 
 impl Store {
+    /// Takes image `id`'s row lock for the rest of `tx`, so that a read-then-write in
+    /// the transaction cannot interleave with another's (PostgreSQL and MariaDB lock
+    /// the row on update; SQLite's write transactions are serial already). False when
+    /// there is no such image.
+    pub(super) async fn lock_image(&self, tx: &mut sqlx::Transaction<'static, sqlx::Any>, id: &str) -> Result<bool> {
+        let done = sqlx::query(&self.sql("UPDATE images SET updated_at = updated_at WHERE id = ?")).bind(id).execute(&mut **tx).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Inserts an image with its tags.
     pub async fn create_image(&self, i: &ImageRow) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
@@ -116,10 +125,19 @@ impl Store {
     }
 
     /// Rewrites what an update may change: name, visibility, flags, owner, formats,
-    /// minimums, properties and tags.
+    /// minimums, properties and tags. The service's own `os_glance_*` properties are
+    /// kept as stored, since an import may have changed them since `i` was read.
     pub async fn update_image(&self, i: &ImageRow) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
-        let done = sqlx::query(&self.sql(
+        if !self.lock_image(&mut tx, &i.id).await? {
+            return abandon(tx).await;
+        }
+        let stored = sqlx::query(&self.sql("SELECT properties FROM images WHERE id = ?")).bind(&i.id).fetch_one(&mut *tx).await?;
+        let stored: Map<String, Value> = serde_json::from_str(&db::text(&stored, "properties")?).unwrap_or_default();
+        let mut properties: Map<String, Value> =
+            i.properties.iter().filter(|(k, _)| !k.starts_with("os_glance")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        properties.extend(stored.into_iter().filter(|(k, _)| k.starts_with("os_glance")));
+        sqlx::query(&self.sql(
             "UPDATE images SET name = ?, visibility = ?, protected = ?, os_hidden = ?, owner = ?, disk_format = ?, \
              container_format = ?, min_disk = ?, min_ram = ?, properties = ?, updated_at = ? WHERE id = ?",
         ))
@@ -132,7 +150,7 @@ impl Store {
         .bind(&i.container_format)
         .bind(i.min_disk)
         .bind(i.min_ram)
-        .bind(Value::Object(i.properties.clone()).to_string())
+        .bind(Value::Object(properties).to_string())
         .bind(i.updated_at)
         .bind(&i.id)
         .execute(&mut *tx)
@@ -142,7 +160,7 @@ impl Store {
             sqlx::query(&self.sql("INSERT INTO image_tags (image_id, tag) VALUES (?, ?)")).bind(&i.id).bind(tag).execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        Ok(true)
     }
 
     /// Moves an image from status `from` to `to`; false when it was not in `from`
@@ -178,7 +196,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Ok(false);
+            return abandon(tx).await;
         }
         for store in stores {
             sqlx::query(&self.sql("INSERT INTO image_locations (image_id, store, created_at) VALUES (?, ?, ?)"))
@@ -196,10 +214,13 @@ impl Store {
     /// image is no longer active.
     pub async fn add_location(&self, id: &str, store: &str, at: i64) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
+        if !self.lock_image(&mut tx, id).await? {
+            return abandon(tx).await;
+        }
         let status: Option<String> =
             sqlx::query_scalar(&self.sql("SELECT status FROM images WHERE id = ?")).bind(id).fetch_optional(&mut *tx).await?;
         if status.as_deref() != Some("active") {
-            return Ok(false);
+            return abandon(tx).await;
         }
         sqlx::query(&self.sql("INSERT INTO image_locations (image_id, store, created_at) VALUES (?, ?, ?)"))
             .bind(id)
@@ -215,10 +236,13 @@ impl Store {
     /// last or not there.
     pub async fn remove_location(&self, id: &str, store: &str) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
+        if !self.lock_image(&mut tx, id).await? {
+            return abandon(tx).await;
+        }
         let count: i64 =
             sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM image_locations WHERE image_id = ?")).bind(id).fetch_one(&mut *tx).await?;
         if count < 2 {
-            return Ok(false);
+            return abandon(tx).await;
         }
         let done = sqlx::query(&self.sql("DELETE FROM image_locations WHERE image_id = ? AND store = ?"))
             .bind(id)

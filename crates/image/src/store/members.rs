@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, Store, abandon};
 
 /// One project's membership of one image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,12 +35,14 @@ impl Store {
     /// A second membership of the same project is a [`StoreError::Duplicate`](super::StoreError).
     pub async fn add_member(&self, m: &MemberRow, quota: usize) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
+        // The image's row lock serialises concurrent additions, so the count holds.
+        self.lock_image(&mut tx, &m.image_id).await?;
         let count: i64 = sqlx::query_scalar(&self.sql("SELECT COUNT(*) FROM image_members WHERE image_id = ?"))
             .bind(&m.image_id)
             .fetch_one(&mut *tx)
             .await?;
         if usize::try_from(count).unwrap_or(usize::MAX) >= quota {
-            return Ok(false);
+            return abandon(tx).await;
         }
         sqlx::query(&self.sql(&format!("INSERT INTO image_members ({COLUMNS}) VALUES (?, ?, ?, ?, ?)")))
             .bind(&m.image_id)

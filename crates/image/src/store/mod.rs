@@ -1,4 +1,5 @@
-//! Image's tables, queries and data files. Nothing here knows HTTP or policy.
+//! Image's tables, queries, data files and the web sources image data is fetched
+//! from. Nothing here knows the image API or policy.
 
 mod backends;
 mod files;
@@ -6,6 +7,7 @@ mod images;
 mod members;
 mod metadefs;
 mod tasks;
+mod web;
 
 pub use backends::{Backend, Backends, SINGLE_STORE};
 pub use files::{FileStore, Staged, WriteError};
@@ -13,6 +15,7 @@ pub use images::{ImageData, ImageRow, ListScope, Usage};
 pub use members::MemberRow;
 pub use metadefs::{AssociationRow, NamespaceContents, NamespaceRow, ObjectRow, PropertyRow, ResourceTypeRow, TagRow};
 pub use tasks::TaskRow;
+pub use web::{WebError, WebSource, redacted};
 
 #[cfg(test)]
 mod metadefs_tests;
@@ -28,6 +31,14 @@ pub use db::StoreError;
 
 /// Store result.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Ends a write transaction that is to change nothing, and answers "not done".
+/// Dropping it instead would leave its rollback for the connection's next use, and
+/// MariaDB would hold the transaction's locks until then.
+async fn abandon(tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<bool> {
+    tx.rollback().await?;
+    Ok(false)
+}
 
 /// Image's database.
 #[derive(Debug, Clone)]

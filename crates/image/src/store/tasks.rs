@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::{Result, Store};
+use super::{Result, Store, abandon};
 
 /// A task record.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,9 +23,12 @@ pub struct TaskRow {
     pub expires_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The process running the task (see [`ImageConfig::worker`](crate::ImageConfig)).
+    pub worker: Option<String>,
 }
 
-const COLUMNS: &str = "id, type, status, owner, user_id, request_id, image_id, input, result, message, expires_at, created_at, updated_at";
+const COLUMNS: &str =
+    "id, type, status, owner, user_id, request_id, image_id, input, result, message, expires_at, created_at, updated_at, worker";
 
 fn task_from(row: &sqlx::any::AnyRow) -> Result<TaskRow> {
     let json = |text: String| serde_json::from_str(&text).unwrap_or(Value::Null);
@@ -43,6 +46,7 @@ fn task_from(row: &sqlx::any::AnyRow) -> Result<TaskRow> {
         expires_at: row.try_get("expires_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        worker: db::opt_text(row, "worker")?,
     })
 }
 
@@ -53,12 +57,15 @@ impl Store {
     /// is no longer in `from` or another import holds the lock.
     pub async fn begin_import(&self, image_id: &str, from: &str, to: &str, importing_to: &str, task: &TaskRow) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
+        if !self.lock_image(&mut tx, image_id).await? {
+            return abandon(tx).await;
+        }
         let row =
             sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
-        let Some(row) = row else { return Ok(false) };
+        let Some(row) = row else { return abandon(tx).await };
         let mut properties: Map<String, Value> = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
         if row.try_get::<String, _>("status")? != from || properties.contains_key("os_glance_import_task") {
-            return Ok(false);
+            return abandon(tx).await;
         }
         properties.insert("os_glance_import_task".into(), Value::String(task.id.clone()));
         properties.insert("os_glance_importing_to_stores".into(), Value::String(importing_to.to_owned()));
@@ -70,7 +77,7 @@ impl Store {
             .bind(image_id)
             .execute(&mut *tx)
             .await?;
-        insert_task(&mut tx, &self.sql(&format!("INSERT INTO tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")), task)
+        insert_task(&mut tx, &self.sql(&format!("INSERT INTO tasks ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")), task)
             .await?;
         tx.commit().await?;
         Ok(true)
@@ -82,9 +89,12 @@ impl Store {
     /// has gone.
     pub async fn end_import(&self, image_id: &str, failed: bool, failed_stores: &str, at: i64) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
+        if !self.lock_image(&mut tx, image_id).await? {
+            return abandon(tx).await;
+        }
         let row =
             sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
-        let Some(row) = row else { return Ok(false) };
+        let Some(row) = row else { return abandon(tx).await };
         let mut properties: Map<String, Value> = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
         properties.remove("os_glance_import_task");
         properties.insert("os_glance_importing_to_stores".into(), Value::String(String::new()));
@@ -170,6 +180,7 @@ async fn insert_task(tx: &mut sqlx::Transaction<'static, sqlx::Any>, sql: &str, 
         .bind(t.expires_at)
         .bind(t.created_at)
         .bind(t.updated_at)
+        .bind(&t.worker)
         .execute(&mut **tx)
         .await?;
     Ok(())
