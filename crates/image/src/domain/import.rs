@@ -386,7 +386,7 @@ impl Images {
 /// Streams the file at `source` into `files` as image `id`'s data, hashing it on the way.
 async fn copy_file(source: &std::path::Path, id: &str, files: &FileStore, cap: u64) -> Result<ImageData> {
     let file = tokio::fs::File::open(source).await.map_err(|e| Error::Internal(format!("the data of image {id} cannot be read: {e}")))?;
-    let written = files.write(id, tokio_util::io::ReaderStream::new(file), Some(cap)).await?;
+    let written = files.write(id, crate::store::read_stream(file), Some(cap)).await?;
     let data = written.data.clone();
     files.commit(id, written).await.map_err(|e| Error::Internal(format!("storing the data of image {id}: {e}")))?;
     Ok(data)

@@ -84,7 +84,7 @@ async fn download(
     if start > 0 {
         data.seek(std::io::SeekFrom::Start(start)).await.map_err(|e| Error::Internal(e.to_string()))?;
     }
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(data.take(len)));
+    let body = Body::from_stream(crate::store::read_stream(data.take(len)));
     let mut res = (status, body).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));

@@ -12,13 +12,14 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
-use md5::Md5;
-use sha2::{Digest, Sha512};
+use openssl::hash::{Hasher, MessageDigest};
 
 use super::ImageData;
 
-/// Chunks in flight between the request and the writer thread.
-const CHANNEL_CHUNKS: usize = 8;
+/// Chunks (of about [`STREAM_CHUNK`]) in flight to each thread of an upload.
+const CHANNEL_CHUNKS: usize = 4;
+/// Bytes read at a time when data is streamed out of a file.
+const STREAM_CHUNK: usize = 1 << 20;
 /// Bytes kept from the start of the data, to read a disk image header.
 const HEADER_BYTES: usize = 512;
 const TEMP_PREFIX: &str = ".upload-";
@@ -113,51 +114,105 @@ impl FileStore {
     }
 }
 
-/// Sends the body's chunks to the writer; stops at the first failure.
+/// Sends the body to the writer in chunks of at least [`STREAM_CHUNK`] bytes (a
+/// request arrives in pieces of a few KiB, and three threads handle each chunk); stops
+/// at the first failure.
 async fn feed<S, E>(mut body: S, tx: tokio::sync::mpsc::Sender<Bytes>, limit: Option<u64>) -> Result<(), WriteError>
 where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
     let mut total: u64 = 0;
+    let mut pending = bytes::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| WriteError::Client(e.to_string()))?;
         total += chunk.len() as u64;
         if let Some(limit) = limit.filter(|l| total > *l) {
             return Err(WriteError::TooLarge(limit));
         }
-        if tx.send(chunk).await.is_err() {
+        let ready = if pending.is_empty() && chunk.len() >= STREAM_CHUNK {
+            chunk
+        } else {
+            pending.extend_from_slice(&chunk);
+            if pending.len() < STREAM_CHUNK {
+                continue;
+            }
+            pending.split().freeze()
+        };
+        if tx.send(ready).await.is_err() {
             // The writer stopped: its own error says why.
-            break;
+            return Ok(());
         }
+    }
+    if !pending.is_empty() {
+        // As above, a writer that stopped reports its own error.
+        let _ = tx.send(pending.freeze()).await;
     }
     Ok(())
 }
 
+/// Writes the chunks to `temp` while two more threads hash them, md5 and sha512, so
+/// that a write costs the slowest of the three rather than their sum.
 fn write_and_hash(temp: &Path, mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> Result<ImageData, WriteError> {
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(temp)?;
-    let (mut md5, mut sha512) = (Md5::new(), Sha512::new());
-    let mut header = Vec::with_capacity(HEADER_BYTES);
-    let mut size: u64 = 0;
-    while let Some(chunk) = rx.blocking_recv() {
-        file.write_all(&chunk)?;
-        md5.update(&chunk);
-        sha512.update(&chunk);
-        if header.len() < HEADER_BYTES {
-            header.extend_from_slice(&chunk[..chunk.len().min(HEADER_BYTES - header.len())]);
-        }
-        size += chunk.len() as u64;
-    }
-    file.sync_all()?;
-    let hex = |bytes: &[u8]| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>();
-    let size = i64::try_from(size).map_err(std::io::Error::other)?;
-    Ok(ImageData {
-        size,
-        virtual_size: qcow2_virtual_size(&header).or(Some(size)),
-        checksum: hex(&md5.finalize()),
-        os_hash_algo: "sha512".into(),
-        os_hash_value: hex(&sha512.finalize()),
+    let (md5_tx, md5_rx) = std::sync::mpsc::sync_channel::<Bytes>(CHANNEL_CHUNKS);
+    let (sha512_tx, sha512_rx) = std::sync::mpsc::sync_channel::<Bytes>(CHANNEL_CHUNKS);
+    std::thread::scope(|threads| {
+        let digest = |algorithm: MessageDigest, chunks: std::sync::mpsc::Receiver<Bytes>| {
+            move || -> Result<String, openssl::error::ErrorStack> {
+                let mut h = Hasher::new(algorithm)?;
+                for chunk in chunks {
+                    h.update(&chunk)?;
+                }
+                Ok(hex(&h.finish()?))
+            }
+        };
+        let md5 = threads.spawn(digest(MessageDigest::md5(), md5_rx));
+        let sha512 = threads.spawn(digest(MessageDigest::sha512(), sha512_rx));
+        let written = (|| -> Result<(u64, Vec<u8>), WriteError> {
+            let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(temp)?;
+            let mut header = Vec::with_capacity(HEADER_BYTES);
+            let mut size: u64 = 0;
+            while let Some(chunk) = rx.blocking_recv() {
+                // A hasher only stops early by panicking, which the join below reports.
+                let _ = md5_tx.send(chunk.clone());
+                let _ = sha512_tx.send(chunk.clone());
+                file.write_all(&chunk)?;
+                if header.len() < HEADER_BYTES {
+                    header.extend_from_slice(&chunk[..chunk.len().min(HEADER_BYTES - header.len())]);
+                }
+                size += chunk.len() as u64;
+            }
+            file.sync_all()?;
+            Ok((size, header))
+        })();
+        drop((md5_tx, sha512_tx));
+        let hashed = |h: std::thread::ScopedJoinHandle<'_, Result<String, openssl::error::ErrorStack>>| match h.join() {
+            Ok(Ok(hex)) => Ok(hex),
+            Ok(Err(e)) => Err(WriteError::Io(std::io::Error::other(e))),
+            Err(_) => Err(WriteError::Io(std::io::Error::other("a hashing thread panicked"))),
+        };
+        let (md5, sha512) = (hashed(md5)?, hashed(sha512)?);
+        let (size, header) = written?;
+        let size = i64::try_from(size).map_err(std::io::Error::other)?;
+        Ok(ImageData {
+            size,
+            virtual_size: qcow2_virtual_size(&header).or(Some(size)),
+            checksum: md5,
+            os_hash_algo: "sha512".into(),
+            os_hash_value: sha512,
+        })
     })
+}
+
+/// Bytes as lowercase hex, as Glance shows digests.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file's contents as a stream of large chunks: the default 4 KiB would make a
+/// transfer cost one thread hand-off per 4 KiB.
+pub fn read_stream<R: tokio::io::AsyncRead>(reader: R) -> tokio_util::io::ReaderStream<R> {
+    tokio_util::io::ReaderStream::with_capacity(reader, STREAM_CHUNK)
 }
 
 /// The virtual disk size a qcow2 header declares (big-endian u64 at byte 24, after the

@@ -10,7 +10,7 @@ mod tasks;
 mod web;
 
 pub use backends::{Backend, Backends, SINGLE_STORE};
-pub use files::{FileStore, Staged, WriteError};
+pub use files::{FileStore, Staged, WriteError, read_stream};
 pub use images::{ImageData, ImageRow, ListScope, Usage};
 pub use members::MemberRow;
 pub use metadefs::{AssociationRow, NamespaceContents, NamespaceRow, ObjectRow, PropertyRow, ResourceTypeRow, TagRow};
