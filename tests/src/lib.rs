@@ -168,4 +168,19 @@ impl TestCloud {
         let (token, _) = self.password_token(name, "member-pw", Some(scope)).await.expect("the member authenticates");
         ProjectMember { user_id, project_id, token }
     }
+
+    /// `PUT`s `data` as `application/octet-stream` (image data: `/file` or `/stage`).
+    pub async fn put_data(&self, url: &str, token: &str, data: Vec<u8>) -> Reply {
+        let res = self
+            .http
+            .put(url)
+            .header("X-Auth-Token", token)
+            .header("Content-Type", "application/octet-stream")
+            .body(data)
+            .send()
+            .await
+            .expect("the cloud answers");
+        let (status, headers) = (res.status(), res.headers().clone());
+        Reply { status, headers, body: res.json().await.unwrap_or(Value::Null) }
+    }
 }

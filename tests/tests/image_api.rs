@@ -15,15 +15,7 @@ async fn create(c: &TestCloud, token: &str, body: Value) -> Value {
 }
 
 async fn upload(c: &TestCloud, token: &str, id: &str, data: Vec<u8>) -> StatusCode {
-    c.http
-        .put(c.image(&format!("/v2/images/{id}/file")))
-        .header("X-Auth-Token", token)
-        .header("Content-Type", "application/octet-stream")
-        .body(data)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    c.put_data(&c.image(&format!("/v2/images/{id}/file")), token, data).await.status
 }
 
 async fn patch(c: &TestCloud, token: &str, id: &str, media: &str, body: Value) -> Reply {
@@ -408,15 +400,7 @@ async fn an_owner_shares_an_image_and_only_the_member_answers() {
 }
 
 async fn stage(c: &TestCloud, token: &str, id: &str, data: Vec<u8>) -> StatusCode {
-    c.http
-        .put(c.image(&format!("/v2/images/{id}/stage")))
-        .header("X-Auth-Token", token)
-        .header("Content-Type", "application/octet-stream")
-        .body(data)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    c.put_data(&c.image(&format!("/v2/images/{id}/stage")), token, data).await.status
 }
 
 /// Polls an image until its status is `want`, for at most 30 s.

@@ -6,17 +6,8 @@ use serde_json::{Value, json};
 use system_tests::TestCloud;
 
 async fn send_data(c: &TestCloud, token: &str, id: &str, what: &str, data: Vec<u8>) -> (StatusCode, Value) {
-    let res = c
-        .http
-        .put(c.image(&format!("/v2/images/{id}/{what}")))
-        .header("X-Auth-Token", token)
-        .header("Content-Type", "application/octet-stream")
-        .body(data)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    let reply = c.put_data(&c.image(&format!("/v2/images/{id}/{what}")), token, data).await;
+    (reply.status, reply.body)
 }
 
 #[tokio::test]

@@ -50,7 +50,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
 fi
-venv=$("$here/keystone-venv.sh")
+venv=$("$here/service-venv.sh" keystone)
 py=$venv/bin/python
 client() { "$py" "$here/bench_client.py" "$@"; }
 

@@ -203,8 +203,8 @@ glance_status=measured
 if [ -n "${BENCH_NO_GLANCE:-}" ]; then
   glance_status=skipped_BENCH_NO_GLANCE
 else
-  log "Glance: venv (tools/bench/glance-venv.sh; about a minute the first time)"
-  if venv=$("$here/glance-venv.sh" 2> "$work/glance-venv.log"); then
+  log "Glance: venv (tools/bench/service-venv.sh glance; about a minute the first time)"
+  if venv=$("$here/service-venv.sh" glance 2> "$work/glance-venv.log"); then
     log "Glance venv at $venv"
   else
     glance_status="not_installed: $(grep -v '^\s*$' "$work/glance-venv.log" | tail -1 | tr -s ' \t' '  ' | cut -c1-200)"

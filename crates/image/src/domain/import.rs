@@ -179,28 +179,34 @@ impl Images {
         }
         let bytes = image.size.unwrap_or(0) * i64::try_from(if copy { targets.len() } else { 1 }).unwrap_or(i64::MAX);
         self.enforce_quota(image.owner.as_deref(), Claim::Import(bytes)).await?;
+        let input = json!({
+            "image_id": id,
+            "import_req": req.body,
+            "backend": if self.backends.is_multiple() { json!(targets) } else { json!([null]) },
+        });
+        let task = self.new_task(ctx, "api_image_import", id, input);
+        self.start_import(id, from, to, ImportJob { task, targets, source, must_succeed: req.all_stores_must_succeed }).await
+    }
+
+    /// A pending task of `kind` on image `image_id`, started by `ctx` in this process.
+    fn new_task(&self, ctx: &RequestContext, kind: &str, image_id: &str, input: Value) -> TaskRow {
         let now = now_micros();
-        let task = TaskRow {
+        TaskRow {
             id: uuid::Uuid::new_v4().to_string(),
-            kind: "api_image_import".into(),
+            kind: kind.to_owned(),
             status: "pending".into(),
             owner: ctx.project_id().map(str::to_owned),
             user_id: Some(ctx.user_id.clone()),
             request_id: Some(ctx.request_id.clone()),
-            image_id: Some(id.to_owned()),
-            input: json!({
-                "image_id": id,
-                "import_req": req.body,
-                "backend": if self.backends.is_multiple() { json!(targets) } else { json!([null]) },
-            }),
+            image_id: Some(image_id.to_owned()),
+            input,
             result: None,
             message: String::new(),
             expires_at: None,
             created_at: now,
             updated_at: now,
             worker: Some(self.config.worker.clone()),
-        };
-        self.start_import(id, from, to, ImportJob { task, targets, source, must_succeed: req.all_stores_must_succeed }).await
+        }
     }
 
     /// Records an import's task and takes the image's import lock, then runs the job
@@ -221,23 +227,7 @@ impl Images {
         self.check_task_creation(ctx)?;
         self.web.check(uri)?;
         let image = self.create(ctx, new).await?;
-        let now = now_micros();
-        let task = TaskRow {
-            id: uuid::Uuid::new_v4().to_string(),
-            kind: "import".into(),
-            status: "pending".into(),
-            owner: ctx.project_id().map(str::to_owned),
-            user_id: Some(ctx.user_id.clone()),
-            request_id: Some(ctx.request_id.clone()),
-            image_id: Some(image.id.clone()),
-            input,
-            result: None,
-            message: String::new(),
-            expires_at: None,
-            created_at: now,
-            updated_at: now,
-            worker: Some(self.config.worker.clone()),
-        };
+        let task = self.new_task(ctx, "import", &image.id, input);
         let targets = vec![self.backends.default_id().to_owned()];
         let job = ImportJob { task: task.clone(), targets, source: Source::Web(uri.to_owned()), must_succeed: true };
         self.start_import(&image.id, "queued", "importing", job).await?;

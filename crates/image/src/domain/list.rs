@@ -198,27 +198,15 @@ mod tests {
 
     fn image(id: &str, created_at: i64, size: Option<i64>) -> ImageRow {
         ImageRow {
-            id: id.into(),
             name: Some(id.to_uppercase()),
             status: "active".into(),
             visibility: "private".into(),
-            protected: false,
-            os_hidden: false,
             owner: Some("p".into()),
-            disk_format: Some("raw".into()),
-            container_format: Some("bare".into()),
             size,
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
-            min_disk: 0,
-            min_ram: 0,
-            properties: serde_json::Map::new(),
             tags: vec!["t".into()],
-            stores: Vec::new(),
             created_at,
             updated_at: created_at,
+            ..ImageRow::example(id)
         }
     }
 

@@ -81,29 +81,7 @@ mod tests {
     }
 
     fn image(owner: &str, visibility: &str) -> ImageRow {
-        ImageRow {
-            id: "i".into(),
-            name: None,
-            status: "active".into(),
-            visibility: visibility.into(),
-            protected: false,
-            os_hidden: false,
-            owner: Some(owner.into()),
-            disk_format: None,
-            container_format: None,
-            size: None,
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
-            min_disk: 0,
-            min_ram: 0,
-            properties: serde_json::Map::new(),
-            tags: Vec::new(),
-            stores: Vec::new(),
-            created_at: 0,
-            updated_at: 0,
-        }
+        ImageRow { owner: Some(owner.into()), visibility: visibility.into(), ..ImageRow::example("i") }
     }
 
     #[test]

@@ -154,29 +154,7 @@ mod tests {
     use crate::store::{Backends, FileStore, ImageRow, Store};
 
     fn image(id: &str) -> ImageRow {
-        ImageRow {
-            id: id.into(),
-            name: None,
-            status: "uploading".into(),
-            visibility: "private".into(),
-            protected: false,
-            os_hidden: false,
-            owner: Some("p".into()),
-            disk_format: Some("raw".into()),
-            container_format: Some("bare".into()),
-            size: Some(3),
-            virtual_size: None,
-            checksum: None,
-            os_hash_algo: None,
-            os_hash_value: None,
-            min_disk: 0,
-            min_ram: 0,
-            properties: serde_json::Map::new(),
-            tags: Vec::new(),
-            stores: Vec::new(),
-            created_at: 1,
-            updated_at: 1,
-        }
+        ImageRow { status: "uploading".into(), size: Some(3), ..ImageRow::example(id) }
     }
 
     fn task(id: &str, image_id: &str, worker: &str) -> TaskRow {

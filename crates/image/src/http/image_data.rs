@@ -19,10 +19,7 @@ async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode> {
-    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if media.split(';').next().unwrap_or("").trim() != "application/octet-stream" {
-        return Err(Error::UnsupportedMediaType("Image data must be sent as application/octet-stream.".into()));
-    }
+    super::require_octet_stream(&headers)?;
     if let Some(hint) = headers.get("x-openstack-image-size") {
         hint.to_str()
             .ok()

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use http_api::Authenticated;
 use serde_json::{Value, json};
 
-use super::{AppState, json_body, query_pairs};
+use super::{AppState, json_body, page_links, query_pairs};
 use crate::api::images as wire;
 use crate::domain::Result;
 
@@ -27,15 +27,12 @@ async fn list(State(s): State<AppState>, Authenticated(ctx): Authenticated, RawQ
     let params = query_pairs(raw.as_deref())?;
     let query = wire::parse_list_query(&params)?;
     let page = s.images.list(&ctx, &query).await?;
-    let without_marker: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "marker").collect();
-    let encode = |pairs: &[(String, String)]| serde_urlencoded::to_string(pairs).unwrap_or_default();
-    let first = if without_marker.is_empty() { "/v2/images".to_owned() } else { format!("/v2/images?{}", encode(&without_marker)) };
+    let last = page.images.last().filter(|_| page.full).map(|i| i.id.as_str());
+    let (first, next) = page_links("/v2/images", params, last);
     let mut body =
         json!({"images": page.images.iter().map(wire::render).collect::<Vec<_>>(), "first": first, "schema": "/v2/schemas/images"});
-    if let (true, Some(last)) = (page.full, page.images.last()) {
-        let mut next = without_marker;
-        next.push(("marker".into(), last.id.clone()));
-        body["next"] = json!(format!("/v2/images?{}", encode(&next)));
+    if let Some(next) = next {
+        body["next"] = json!(next);
     }
     Ok(Json(body))
 }

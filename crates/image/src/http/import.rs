@@ -6,7 +6,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post, put};
 use http_api::Authenticated;
 use serde_json::{Value, json};
@@ -76,10 +76,7 @@ async fn stage(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode> {
-    let media = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if media.split(';').next().unwrap_or("").trim() != "application/octet-stream" {
-        return Err(Error::UnsupportedMediaType("Staged data must be sent as application/octet-stream.".into()));
-    }
+    super::require_octet_stream(&headers)?;
     s.images.stage(&ctx, &id, body.into_data_stream()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -47,6 +47,28 @@ fn json_body(bytes: &[u8]) -> Result<Value> {
     serde_json::from_slice(bytes).map_err(|e| Error::BadRequest(format!("Malformed JSON in request body: {e}")))
 }
 
+/// A list body's `first` link and, when the page is full, its `next` link (the same
+/// query with `marker` set to the page's last id), as Glance pages lists.
+fn page_links(path: &str, params: Vec<(String, String)>, last_of_full_page: Option<&str>) -> (String, Option<String>) {
+    let mut without_marker: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "marker").collect();
+    let encode = |pairs: &[(String, String)]| serde_urlencoded::to_string(pairs).unwrap_or_default();
+    let first = if without_marker.is_empty() { path.to_owned() } else { format!("{path}?{}", encode(&without_marker)) };
+    let next = last_of_full_page.map(|last| {
+        without_marker.push(("marker".into(), last.to_owned()));
+        format!("{path}?{}", encode(&without_marker))
+    });
+    (first, next)
+}
+
+/// Refuses a body that is not `application/octet-stream`, as Glance does for data.
+fn require_octet_stream(headers: &axum::http::HeaderMap) -> Result<()> {
+    let media = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if media.split(';').next().unwrap_or("").trim() != "application/octet-stream" {
+        return Err(Error::UnsupportedMediaType("Image data must be sent as application/octet-stream.".into()));
+    }
+    Ok(())
+}
+
 /// A query string's parameters in order, repeated ones included.
 fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>> {
     serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| Error::BadRequest(format!("Malformed query string: {e}")))

@@ -9,22 +9,19 @@ use axum::{Json, Router};
 use http_api::Authenticated;
 use serde_json::{Value, json};
 
-use super::{AppState, json_body, query_pairs};
+use super::{AppState, json_body, page_links, query_pairs};
 use crate::api::tasks as wire;
 use crate::domain::Result;
 
 async fn list(State(s): State<AppState>, Authenticated(ctx): Authenticated, RawQuery(raw): RawQuery) -> Result<Json<Value>> {
     let params = query_pairs(raw.as_deref())?;
     let page = s.images.list_tasks(&ctx, &wire::parse_task_query(&params)?).await?;
-    let without_marker: Vec<(String, String)> = params.into_iter().filter(|(k, _)| k != "marker").collect();
-    let encode = |pairs: &[(String, String)]| serde_urlencoded::to_string(pairs).unwrap_or_default();
-    let first = if without_marker.is_empty() { "/v2/tasks".to_owned() } else { format!("/v2/tasks?{}", encode(&without_marker)) };
+    let last = page.tasks.last().filter(|_| page.full).map(|t| t.id.as_str());
+    let (first, next) = page_links("/v2/tasks", params, last);
     let mut body =
         json!({"tasks": page.tasks.iter().map(wire::render_stub).collect::<Vec<_>>(), "first": first, "schema": "/v2/schemas/tasks"});
-    if let (true, Some(last)) = (page.full, page.tasks.last()) {
-        let mut next = without_marker;
-        next.push(("marker".into(), last.id.clone()));
-        body["next"] = json!(format!("/v2/tasks?{}", encode(&next)));
+    if let Some(next) = next {
+        body["next"] = json!(next);
     }
     Ok(Json(body))
 }

@@ -63,6 +63,36 @@ fn image_from(row: &sqlx::any::AnyRow) -> Result<ImageRow> {
     })
 }
 
+#[cfg(test)]
+impl ImageRow {
+    /// A queued, shared, raw image of project `p1` without data, for tests to adjust.
+    pub(crate) fn example(id: &str) -> ImageRow {
+        ImageRow {
+            id: id.into(),
+            name: Some(format!("image {id}")),
+            status: "queued".into(),
+            visibility: "shared".into(),
+            protected: false,
+            os_hidden: false,
+            owner: Some("p1".into()),
+            disk_format: Some("raw".into()),
+            container_format: Some("bare".into()),
+            size: None,
+            virtual_size: None,
+            checksum: None,
+            os_hash_algo: None,
+            os_hash_value: None,
+            min_disk: 0,
+            min_ram: 0,
+            properties: Map::new(),
+            tags: Vec::new(),
+            stores: Vec::new(),
+            created_at: 1,
+            updated_at: 1,
+        }
+    }
+}
+
 /// Which images a list reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ListScope<'a> {

@@ -51,20 +51,29 @@ fn task_from(row: &sqlx::any::AnyRow) -> Result<TaskRow> {
 }
 
 impl Store {
+    /// Takes image `id`'s row lock in `tx` and reads its status and properties; `None`
+    /// when there is no such image.
+    async fn locked_status(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+    ) -> Result<Option<(String, Map<String, Value>)>> {
+        if !self.lock_image(tx, id).await? {
+            return Ok(None);
+        }
+        let row = sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(id).fetch_one(&mut **tx).await?;
+        let properties = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
+        Ok(Some((row.try_get("status")?, properties)))
+    }
+
     /// Starts an import: moves the image from `from` to `to`, records `task`, takes
     /// the import lock (property `os_glance_import_task`) and names the stores being
     /// written (`os_glance_importing_to_stores`), all or nothing. False when the image
     /// is no longer in `from` or another import holds the lock.
     pub async fn begin_import(&self, image_id: &str, from: &str, to: &str, importing_to: &str, task: &TaskRow) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
-        if !self.lock_image(&mut tx, image_id).await? {
-            return abandon(tx).await;
-        }
-        let row =
-            sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
-        let Some(row) = row else { return abandon(tx).await };
-        let mut properties: Map<String, Value> = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
-        if row.try_get::<String, _>("status")? != from || properties.contains_key("os_glance_import_task") {
+        let Some((status, mut properties)) = self.locked_status(&mut tx, image_id).await? else { return abandon(tx).await };
+        if status != from || properties.contains_key("os_glance_import_task") {
             return abandon(tx).await;
         }
         properties.insert("os_glance_import_task".into(), Value::String(task.id.clone()));
@@ -89,17 +98,11 @@ impl Store {
     /// has gone.
     pub async fn end_import(&self, image_id: &str, failed: bool, failed_stores: &str, at: i64) -> Result<bool> {
         let mut tx = self.db.begin_write().await?;
-        if !self.lock_image(&mut tx, image_id).await? {
-            return abandon(tx).await;
-        }
-        let row =
-            sqlx::query(&self.sql("SELECT status, properties FROM images WHERE id = ?")).bind(image_id).fetch_optional(&mut *tx).await?;
-        let Some(row) = row else { return abandon(tx).await };
-        let mut properties: Map<String, Value> = serde_json::from_str(&db::text(&row, "properties")?).unwrap_or_default();
+        let Some((status, mut properties)) = self.locked_status(&mut tx, image_id).await? else { return abandon(tx).await };
         properties.remove("os_glance_import_task");
         properties.insert("os_glance_importing_to_stores".into(), Value::String(String::new()));
         properties.insert("os_glance_failed_import".into(), Value::String(failed_stores.to_owned()));
-        let revert = failed && row.try_get::<String, _>("status")? == "importing";
+        let revert = failed && status == "importing";
         let sql = if revert {
             "UPDATE images SET status = 'queued', size = NULL, virtual_size = NULL, properties = ?, updated_at = ? WHERE id = ?"
         } else {

@@ -6,27 +6,12 @@ use super::*;
 
 fn image(id: &str, created_at: i64) -> ImageRow {
     ImageRow {
-        id: id.into(),
-        name: Some(format!("image {id}")),
-        status: "queued".into(),
-        visibility: "shared".into(),
-        protected: false,
-        os_hidden: false,
-        owner: Some("p1".into()),
         disk_format: Some("qcow2".into()),
-        container_format: Some("bare".into()),
-        size: None,
-        virtual_size: None,
-        checksum: None,
-        os_hash_algo: None,
-        os_hash_value: None,
-        min_disk: 0,
-        min_ram: 0,
         properties: json!({"os_distro": "debian"}).as_object().cloned().unwrap(),
         tags: vec!["b".into(), "a".into()],
-        stores: Vec::new(),
         created_at,
         updated_at: created_at,
+        ..ImageRow::example(id)
     }
 }
 
