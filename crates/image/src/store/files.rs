@@ -20,6 +20,8 @@ use super::ImageData;
 const CHANNEL_CHUNKS: usize = 4;
 /// Bytes read at a time when data is streamed out of a file.
 const STREAM_CHUNK: usize = 1 << 20;
+/// Bytes written between two requests to start writing them back to disk.
+const WRITEBACK_EVERY: u64 = 32 << 20;
 /// Bytes kept from the start of the data, to read a disk image header.
 const HEADER_BYTES: usize = 512;
 const TEMP_PREFIX: &str = ".upload-";
@@ -171,7 +173,7 @@ fn write_and_hash(temp: &Path, mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> Re
         let written = (|| -> Result<(u64, Vec<u8>), WriteError> {
             let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(temp)?;
             let mut header = Vec::with_capacity(HEADER_BYTES);
-            let mut size: u64 = 0;
+            let (mut size, mut sent_to_disk): (u64, u64) = (0, 0);
             while let Some(chunk) = rx.blocking_recv() {
                 // A hasher only stops early by panicking, which the join below reports.
                 let _ = md5_tx.send(chunk.clone());
@@ -181,6 +183,10 @@ fn write_and_hash(temp: &Path, mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> Re
                     header.extend_from_slice(&chunk[..chunk.len().min(HEADER_BYTES - header.len())]);
                 }
                 size += chunk.len() as u64;
+                if size - sent_to_disk >= WRITEBACK_EVERY {
+                    start_writeback(&file, sent_to_disk, size - sent_to_disk);
+                    sent_to_disk = size;
+                }
             }
             file.sync_all()?;
             Ok((size, header))
@@ -202,6 +208,18 @@ fn write_and_hash(temp: &Path, mut rx: tokio::sync::mpsc::Receiver<Bytes>) -> Re
             os_hash_value: sha512,
         })
     })
+}
+
+/// Asks the kernel to start writing `len` bytes at `offset` of `file` to disk, without
+/// waiting. Left alone, Linux keeps up to a tenth of memory dirty before writing back,
+/// so a whole image would reach the disk only in the final fsync, after the transfer,
+/// rather than while it runs. Errors are ignored here: the final fsync reports them.
+fn start_writeback(file: &std::fs::File, offset: u64, len: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else { return };
+    // SAFETY: the descriptor stays open while `file` is borrowed, and sync_file_range
+    // reads nothing but its integer arguments.
+    unsafe { libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE) };
 }
 
 /// Bytes as lowercase hex, as Glance shows digests.
