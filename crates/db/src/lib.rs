@@ -145,6 +145,16 @@ impl Database {
         }
     }
 
+    /// `SUM(expr)` as a BIGINT, zero over no rows. PostgreSQL and MariaDB sum BIGINTs
+    /// into DECIMALs, which sqlx's `Any` driver cannot decode, so the sum is cast back.
+    pub fn sum_bigint(&self, expr: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!("COALESCE(SUM({expr}), 0)"),
+            Backend::Postgres => format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)"),
+            Backend::MySql => format!("CAST(COALESCE(SUM({expr}), 0) AS SIGNED)"),
+        }
+    }
+
     /// Brings the schema up to date with the service's migrations.
     pub async fn migrate(&self, migrator: &Migrator) -> Result<(), DbError> {
         migrator.run(&self.pool).await?;

@@ -63,6 +63,12 @@ pub fn served_services(base_url: &str) -> Vec<ServiceSpec> {
             url: format!("{base_url}/image"),
             registered_limits: image::domain::quotas::REGISTERED_DEFAULTS.iter().map(|(r, d)| ((*r).to_owned(), *d)).collect(),
         },
+        ServiceSpec {
+            service_type: "placement".into(),
+            name: "placement".into(),
+            url: format!("{base_url}/placement"),
+            registered_limits: Vec::new(),
+        },
     ]
 }
 
@@ -107,6 +113,19 @@ pub async fn open_image(data_dir: &Path, config: &Config, limits: http_api::Limi
         tracing::warn!(tasks = recovered, "image tasks interrupted by the last stop were marked failed");
     }
     Ok(images)
+}
+
+/// Opens placement over its database (`DATA_DIR/placement.db` by default).
+pub async fn open_placement(data_dir: &Path, config: &Config) -> anyhow::Result<placement::Placement> {
+    let url = match &config.database.placement {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", data_dir.join("placement.db").display()),
+    };
+    let store = placement::store::Store::new(db::Database::connect(&url).await?);
+    store.migrate().await.context("placement database migration")?;
+    let policy =
+        with_overrides(placement::domain::policy::default_policy()?, data_dir, &["placement-policy.yaml", "placement-policy.json"])?;
+    Ok(placement::Placement::new(store, policy).await?)
 }
 
 /// The region the cloud bootstraps and its services live in.
@@ -178,6 +197,8 @@ impl Cloud {
         let images = Arc::new(open_image(&opts.data_dir, &opts.config, identity.clone()).await?);
         let image_state =
             image::AppState { images: images.clone(), validator: identity.clone(), endpoint: format!("{base_url}/image").into() };
+        let placement_state =
+            placement::AppState { placement: Arc::new(open_placement(&opts.data_dir, &opts.config).await?), validator: identity.clone() };
         // Keystone answers `/v3` and `/v3/` alike, so identity's paths lose a trailing
         // slash; Glance does not (`GET /v2/images/` names no image), so image's keep it.
         let identity_app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
@@ -185,6 +206,7 @@ impl Cloud {
         let router = Router::new()
             .nest_service("/identity", identity_app)
             .nest_service("/image", image::router(image_state))
+            .nest_service("/placement", placement::router(placement_state))
             .fallback(|| async { http_api::keystone_error(axum::http::StatusCode::NOT_FOUND, "No service is served at this path.") })
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(http_api::error::panic_response))
             .layer(axum::middleware::from_fn(http_api::request_id::middleware));

@@ -52,6 +52,8 @@ pub struct DatabaseConfig {
     pub identity: Option<String>,
     /// Image's database URL.
     pub image: Option<String>,
+    /// Placement's database URL.
+    pub placement: Option<String>,
 }
 
 impl Config {

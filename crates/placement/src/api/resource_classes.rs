@@ -1,0 +1,36 @@
+//! Resource class bodies.
+
+use serde_json::{Value, json};
+
+use super::{Schema, check, compile};
+use crate::domain::Result;
+
+static NAME: Schema = Schema::new(|| {
+    compile(json!({
+        "type": "object",
+        "properties": {"name": {"type": "string", "pattern": "^CUSTOM_[A-Z0-9_]+$", "maxLength": 255}},
+        "required": ["name"],
+        "additionalProperties": false,
+    }))
+});
+
+/// Parses `{"name": "CUSTOM_..."}`.
+pub fn parse_name(body: &Value) -> Result<String> {
+    check(&NAME, body)?;
+    Ok(body["name"].as_str().unwrap_or_default().to_owned())
+}
+
+/// Checks a class name given in the URL (PUT, 1.7+) as the body schema would.
+pub fn check_url_name(name: &str) -> Result<()> {
+    check(&NAME, &json!({"name": name}))
+}
+
+/// One class.
+pub fn render(name: &str) -> Value {
+    json!({"name": name, "links": [{"rel": "self", "href": format!("/resource_classes/{name}")}]})
+}
+
+/// Every class.
+pub fn render_list(names: &[String]) -> Value {
+    json!({"resource_classes": names.iter().map(|n| render(n)).collect::<Vec<_>>()})
+}

@@ -1,0 +1,100 @@
+//! `/resource_providers` and `/resource_providers/{uuid}`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use http_api::Authenticated;
+use serde_json::Value;
+
+use super::{AppState, json, json_body, query_pairs};
+use crate::api::resource_providers as wire;
+use crate::domain::providers::ProviderQuery;
+use crate::domain::query::{parse_member_of, parse_required_all, parse_resources};
+use crate::domain::{Error, Result, Version};
+
+async fn list(
+    State(s): State<AppState>,
+    Authenticated(ctx): Authenticated,
+    Extension(version): Extension<Version>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>> {
+    let params = query_pairs(raw.as_deref())?;
+    let mut q = ProviderQuery::default();
+    let (mut member_of, mut required) = (Vec::new(), Vec::new());
+    for (key, value) in &params {
+        match key.as_str() {
+            "name" => q.name = Some(value.clone()),
+            "uuid" => q.uuid = Some(crate::api::uuid(value).map_err(|_| invalid_uuid("uuid", value))?),
+            "member_of" if version.at_least(3) => member_of.push(value.as_str()),
+            "resources" if version.at_least(4) => q.resources = parse_resources(value)?,
+            "in_tree" if version.at_least(14) => q.in_tree = Some(crate::api::uuid(value).map_err(|_| invalid_uuid("in_tree", value))?),
+            "required" if version.at_least(18) => required.push(value.as_str()),
+            other => {
+                return Err(Error::bad(format!(
+                    "Invalid query string parameters: Additional properties are not allowed ('{other}' was unexpected)"
+                )));
+            }
+        }
+    }
+    q.member_of = parse_member_of(&member_of, version, "")?;
+    q.required = parse_required_all(&required, version)?;
+    Ok(Json(wire::render_list(&s.placement.list_providers(&ctx, &q).await?, version)))
+}
+
+fn invalid_uuid(key: &str, value: &str) -> Error {
+    Error::bad(format!("Invalid query string parameters: '{value}' is not a '{key}' uuid"))
+}
+
+async fn create(
+    State(s): State<AppState>,
+    Authenticated(ctx): Authenticated,
+    Extension(version): Extension<Version>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response> {
+    let new = wire::parse_create(&json_body(&headers, &body)?, version)?;
+    let p = s.placement.create_provider(&ctx, &new.name, new.uuid, new.parent).await?;
+    let location = [(header::LOCATION, format!("/placement/resource_providers/{}", p.uuid))];
+    if version.at_least(20) {
+        Ok((location, json(StatusCode::OK, wire::render(&p, version))).into_response())
+    } else {
+        Ok((StatusCode::CREATED, location).into_response())
+    }
+}
+
+async fn show(
+    State(s): State<AppState>,
+    Authenticated(ctx): Authenticated,
+    Extension(version): Extension<Version>,
+    Path(uuid): Path<String>,
+) -> Result<Json<Value>> {
+    Ok(Json(wire::render(&s.placement.get_provider(&ctx, &uuid).await?, version)))
+}
+
+async fn update(
+    State(s): State<AppState>,
+    Authenticated(ctx): Authenticated,
+    Extension(version): Extension<Version>,
+    Path(uuid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>> {
+    s.placement.get_provider(&ctx, &uuid).await?;
+    let (name, parent) = wire::parse_update(&json_body(&headers, &body)?, version)?;
+    Ok(Json(wire::render(&s.placement.update_provider(&ctx, version, &uuid, &name, parent).await?, version)))
+}
+
+async fn delete(State(s): State<AppState>, Authenticated(ctx): Authenticated, Path(uuid): Path<String>) -> Result<StatusCode> {
+    s.placement.delete_provider(&ctx, &uuid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Provider routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/resource_providers", get(list).post(create))
+        .route("/resource_providers/{uuid}", get(show).put(update).delete(delete))
+}
