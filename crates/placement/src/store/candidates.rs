@@ -77,23 +77,18 @@ impl Store {
     pub async fn candidate_roots(&self, scope: &CandidateScope, after: Option<&RootCursor>, page: usize) -> Result<Vec<RootCursor>> {
         let fits = "i.resource_class = ? AND i.min_unit <= ? AND i.max_unit >= ? AND ? % i.step_size = 0 \
                     AND (i.total - i.reserved) * i.allocation_ratio - i.used >= ?";
-        let mut parts = Vec::new();
-        for _ in &scope.amounts {
-            parts.push(format!(
-                "SELECT p.root_uuid AS root FROM inventories i JOIN resource_providers p ON p.uuid = i.provider_uuid WHERE {fits} \
-                 UNION SELECT m.root_uuid AS root FROM inventories i \
-                 JOIN provider_traits t ON t.provider_uuid = i.provider_uuid AND t.trait_name = '{SHARING_TRAIT}' \
-                 JOIN provider_aggregates sa ON sa.provider_uuid = i.provider_uuid \
-                 JOIN provider_aggregates ma ON ma.aggregate_uuid = sa.aggregate_uuid \
-                 JOIN resource_providers m ON m.uuid = ma.provider_uuid WHERE {fits}"
-            ));
-        }
+        // Per root, in root order: the search stops as soon as a page is full, and each
+        // test is an index lookup (the tree's providers, then their inventory of one class).
         let mut clauses = vec!["r.parent_uuid IS NULL".to_owned()];
-        if !parts.is_empty() {
-            // Each part in its own derived table: MariaDB and SQLite differ on how
-            // INTERSECT binds against UNION, and nesting makes the order plain.
-            let sets: Vec<String> = parts.iter().enumerate().map(|(n, q)| format!("r.uuid IN (SELECT root FROM ({q}) s{n})")).collect();
-            clauses.extend(sets);
+        for _ in &scope.amounts {
+            clauses.push(format!(
+                "(EXISTS (SELECT 1 FROM resource_providers p JOIN inventories i ON i.provider_uuid = p.uuid \
+                 WHERE p.root_uuid = r.uuid AND {fits}) \
+                 OR EXISTS (SELECT 1 FROM resource_providers m JOIN provider_aggregates ma ON ma.provider_uuid = m.uuid \
+                 JOIN provider_aggregates sa ON sa.aggregate_uuid = ma.aggregate_uuid \
+                 JOIN provider_traits t ON t.provider_uuid = sa.provider_uuid AND t.trait_name = '{SHARING_TRAIT}' \
+                 JOIN inventories i ON i.provider_uuid = sa.provider_uuid WHERE m.root_uuid = r.uuid AND {fits}))"
+            ));
         }
         if scope.root.is_some() {
             clauses.push("r.uuid = ?".into());
