@@ -421,6 +421,31 @@ expect_no_line "$(osd image list -f value -c ID)" "$shared_id" "the member's ima
 osa image delete "$shared_id"
 ok
 
+step "resource provider create / inventory set / trait set / allocation candidate list / allocation set / usage show / delete"
+pl=(--os-cloud ferrostack-admin --os-placement-api-version 1.39)
+rp_id=$(os "${pl[@]}" resource provider create "rp-$sfx" -f value -c uuid)
+os "${pl[@]}" resource provider inventory set "$rp_id" --resource VCPU=8 --resource VCPU:allocation_ratio=4.0 --resource MEMORY_MB=4096 >/dev/null
+expect_eq "$(os "${pl[@]}" resource provider inventory show "$rp_id" VCPU -f value -c allocation_ratio)" 4.0 "VCPU allocation ratio"
+trait="CUSTOM_CLI_$(tr 'a-z' 'A-Z' <<<"$sfx")"
+os "${pl[@]}" trait create "$trait"
+os "${pl[@]}" resource provider trait set --trait "$trait" "$rp_id" >/dev/null
+expect_line "$(os "${pl[@]}" allocation candidate list --resource VCPU=2 --required "$trait" -f value -c 'resource provider')" "$rp_id" \
+  "allocation candidates with the trait"
+expect_no_line "$(os "${pl[@]}" allocation candidate list --resource VCPU=33 --required "$trait" -f value -c 'resource provider')" "$rp_id" \
+  "allocation candidates beyond 8 VCPU x 4.0"
+consumer=$("$PYTHON" -c 'import uuid; print(uuid.uuid4())')
+os "${pl[@]}" resource provider allocation set "$consumer" --allocation "rp=$rp_id,VCPU=2,MEMORY_MB=512" \
+  --project-id "$(osa token issue -f value -c project_id)" --user-id "$(osa token issue -f value -c user_id)" --consumer-type INSTANCE >/dev/null
+expect_eq "$(os "${pl[@]}" resource provider usage show "$rp_id" -f json | jqr '.[] | select(.resource_class == "VCPU") | .usage')" 2 \
+  "VCPU usage after allocation set"
+os_must_fail "in use|HTTP 409|Conflict" "${pl[@]}" resource provider delete "$rp_id"
+os "${pl[@]}" resource provider allocation delete "$consumer"
+os "${pl[@]}" resource provider trait delete "$rp_id"
+os "${pl[@]}" trait delete "$trait"
+os "${pl[@]}" resource provider delete "$rp_id"
+expect_no_line "$(os "${pl[@]}" resource provider list -f value -c uuid)" "$rp_id" "resource provider list after delete"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

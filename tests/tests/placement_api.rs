@@ -107,8 +107,11 @@ async fn providers_form_trees_and_inventories_follow_generations() {
     let api = admin(&c).await;
     let old = api.at("placement 1.19", Method::POST, "/resource_providers", Some(json!({"name": "old-style"}))).await;
     assert_eq!(old.status, StatusCode::CREATED);
-    assert!(old.headers["location"].to_str().unwrap().contains("/resource_providers/"));
+    let location = old.headers["location"].to_str().unwrap();
+    assert!(location.starts_with(&c.placement("/resource_providers/")), "an absolute URL, as clients follow it: {location}");
     let host = api.provider("host", None).await;
+    let shown = api.call(Method::GET, &format!("/resource_providers/{host}"), None).await;
+    assert_eq!(shown.body["links"][0]["href"], format!("/placement/resource_providers/{host}"));
     let r = api.call(Method::POST, "/resource_providers", Some(json!({"name": "host"}))).await;
     assert_eq!((r.status, code(&r)), (StatusCode::CONFLICT, "placement.duplicate_name"));
     let r = api.call(Method::POST, "/resource_providers", Some(json!({"name": "x".repeat(201)}))).await;

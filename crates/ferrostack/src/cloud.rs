@@ -197,8 +197,11 @@ impl Cloud {
         let images = Arc::new(open_image(&opts.data_dir, &opts.config, identity.clone()).await?);
         let image_state =
             image::AppState { images: images.clone(), validator: identity.clone(), endpoint: format!("{base_url}/image").into() };
-        let placement_state =
-            placement::AppState { placement: Arc::new(open_placement(&opts.data_dir, &opts.config).await?), validator: identity.clone() };
+        let placement_state = placement::AppState {
+            placement: Arc::new(open_placement(&opts.data_dir, &opts.config).await?),
+            validator: identity.clone(),
+            endpoint: format!("{base_url}/placement").into(),
+        };
         // Keystone answers `/v3` and `/v3/` alike, so identity's paths lose a trailing
         // slash; Glance does not (`GET /v2/images/` names no image), so image's keep it.
         let identity_app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()

@@ -25,12 +25,12 @@ pub fn check_url_name(name: &str) -> Result<()> {
     check(&NAME, &json!({"name": name}))
 }
 
-/// One class.
-pub fn render(name: &str) -> Value {
-    json!({"name": name, "links": [{"rel": "self", "href": format!("/resource_classes/{name}")}]})
+/// One class, linked under `mount`.
+pub fn render(name: &str, mount: &str) -> Value {
+    json!({"name": name, "links": [{"rel": "self", "href": format!("{mount}/resource_classes/{name}")}]})
 }
 
 /// Every class.
-pub fn render_list(names: &[String]) -> Value {
-    json!({"resource_classes": names.iter().map(|n| render(n)).collect::<Vec<_>>()})
+pub fn render_list(names: &[String], mount: &str) -> Value {
+    json!({"resource_classes": names.iter().map(|n| render(n, mount)).collect::<Vec<_>>()})
 }

@@ -85,9 +85,10 @@ pub fn parse_update(body: &Value, version: Version) -> Result<(String, Option<Op
     Ok((name, parent))
 }
 
-/// A provider as Placement shows it at `version`, with the links that version lists.
-pub fn render(p: &ProviderRow, version: Version) -> Value {
-    let base = format!("/resource_providers/{}", p.uuid);
+/// A provider as Placement shows it at `version`, with the links that version lists
+/// (under `mount`, where placement is served).
+pub fn render(p: &ProviderRow, version: Version, mount: &str) -> Value {
+    let base = format!("{mount}/resource_providers/{}", p.uuid);
     let mut links = vec![json!({"rel": "self", "href": base}), json!({"rel": "inventories", "href": format!("{base}/inventories")})];
     links.push(json!({"rel": "usages", "href": format!("{base}/usages")}));
     if version.at_least(1) {
@@ -108,6 +109,6 @@ pub fn render(p: &ProviderRow, version: Version) -> Value {
 }
 
 /// A list of providers.
-pub fn render_list(rows: &[ProviderRow], version: Version) -> Value {
-    json!({"resource_providers": rows.iter().map(|p| render(p, version)).collect::<Vec<_>>()})
+pub fn render_list(rows: &[ProviderRow], version: Version, mount: &str) -> Value {
+    json!({"resource_providers": rows.iter().map(|p| render(p, version, mount)).collect::<Vec<_>>()})
 }

@@ -43,7 +43,7 @@ async fn create(
 ) -> Result<Response> {
     let inv = wire::parse_create(&json_body(&headers, &body)?)?;
     let (inv, generation) = s.placement.create_inventory(&ctx, version, &uuid, inv).await?;
-    let location = [(header::LOCATION, format!("/placement/resource_providers/{uuid}/inventories/{}", inv.resource_class))];
+    let location = [(header::LOCATION, s.location(&format!("/resource_providers/{uuid}/inventories/{}", inv.resource_class)))];
     Ok((location, json(StatusCode::CREATED, wire::render_one(&inv, generation))).into_response())
 }
 

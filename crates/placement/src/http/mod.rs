@@ -30,6 +30,22 @@ pub struct AppState {
     pub placement: Arc<Placement>,
     /// Token validation.
     pub validator: Validator,
+    /// The public placement endpoint (`http://host:port/placement`): `Location` headers
+    /// are absolute URLs under it, and links start with its path.
+    pub endpoint: Arc<str>,
+}
+
+impl AppState {
+    /// The absolute URL of `path` (`/resource_providers/...`).
+    fn location(&self, path: &str) -> String {
+        format!("{}{path}", self.endpoint)
+    }
+
+    /// Where placement is mounted (`/placement`), which links start with.
+    fn mount(&self) -> &str {
+        let after_scheme = self.endpoint.split_once("://").map_or(&*self.endpoint, |(_, rest)| rest);
+        after_scheme.find('/').map_or("", |i| &after_scheme[i..])
+    }
 }
 
 impl FromRef<AppState> for Validator {

@@ -15,7 +15,7 @@ use crate::domain::{Result, Version};
 
 async fn list(State(s): State<AppState>, Authenticated(ctx): Authenticated, Extension(version): Extension<Version>) -> Result<Json<Value>> {
     since(version, 2)?;
-    Ok(Json(wire::render_list(&s.placement.list_resource_classes(&ctx).await?)))
+    Ok(Json(wire::render_list(&s.placement.list_resource_classes(&ctx).await?, s.mount())))
 }
 
 async fn create(
@@ -28,7 +28,7 @@ async fn create(
     since(version, 2)?;
     let name = wire::parse_name(&json_body(&headers, &body)?)?;
     s.placement.create_resource_class(&ctx, &name).await?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/placement/resource_classes/{name}"))]).into_response())
+    Ok((StatusCode::CREATED, [(header::LOCATION, s.location(&format!("/resource_classes/{name}")))]).into_response())
 }
 
 async fn show(
@@ -38,7 +38,7 @@ async fn show(
     Path(name): Path<String>,
 ) -> Result<Json<Value>> {
     since(version, 2)?;
-    Ok(Json(wire::render(&s.placement.get_resource_class(&ctx, &name).await?)))
+    Ok(Json(wire::render(&s.placement.get_resource_class(&ctx, &name).await?, s.mount())))
 }
 
 async fn update(
@@ -54,11 +54,11 @@ async fn update(
         wire::check_url_name(&name)?;
         let created = s.placement.ensure_resource_class(&ctx, &name).await?;
         let status = if created { StatusCode::CREATED } else { StatusCode::NO_CONTENT };
-        return Ok((status, [(header::LOCATION, format!("/placement/resource_classes/{name}"))]).into_response());
+        return Ok((status, [(header::LOCATION, s.location(&format!("/resource_classes/{name}")))]).into_response());
     }
     let new_name = wire::parse_name(&json_body(&headers, &body)?)?;
     s.placement.rename_resource_class(&ctx, &name, &new_name).await?;
-    Ok(Json(wire::render(&new_name)).into_response())
+    Ok(Json(wire::render(&new_name, s.mount())).into_response())
 }
 
 async fn delete(

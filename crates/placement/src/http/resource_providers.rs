@@ -41,7 +41,7 @@ async fn list(
     }
     q.member_of = parse_member_of(&member_of, version, "")?;
     q.required = parse_required_all(&required, version)?;
-    Ok(Json(wire::render_list(&s.placement.list_providers(&ctx, &q).await?, version)))
+    Ok(Json(wire::render_list(&s.placement.list_providers(&ctx, &q).await?, version, s.mount())))
 }
 
 fn invalid_uuid(key: &str, value: &str) -> Error {
@@ -57,9 +57,9 @@ async fn create(
 ) -> Result<Response> {
     let new = wire::parse_create(&json_body(&headers, &body)?, version)?;
     let p = s.placement.create_provider(&ctx, &new.name, new.uuid, new.parent).await?;
-    let location = [(header::LOCATION, format!("/placement/resource_providers/{}", p.uuid))];
+    let location = [(header::LOCATION, s.location(&format!("/resource_providers/{}", p.uuid)))];
     if version.at_least(20) {
-        Ok((location, json(StatusCode::OK, wire::render(&p, version))).into_response())
+        Ok((location, json(StatusCode::OK, wire::render(&p, version, s.mount()))).into_response())
     } else {
         Ok((StatusCode::CREATED, location).into_response())
     }
@@ -71,7 +71,7 @@ async fn show(
     Extension(version): Extension<Version>,
     Path(uuid): Path<String>,
 ) -> Result<Json<Value>> {
-    Ok(Json(wire::render(&s.placement.get_provider(&ctx, &uuid).await?, version)))
+    Ok(Json(wire::render(&s.placement.get_provider(&ctx, &uuid).await?, version, s.mount())))
 }
 
 async fn update(
@@ -84,7 +84,7 @@ async fn update(
 ) -> Result<Json<Value>> {
     s.placement.get_provider(&ctx, &uuid).await?;
     let (name, parent) = wire::parse_update(&json_body(&headers, &body)?, version)?;
-    Ok(Json(wire::render(&s.placement.update_provider(&ctx, version, &uuid, &name, parent).await?, version)))
+    Ok(Json(wire::render(&s.placement.update_provider(&ctx, version, &uuid, &name, parent).await?, version, s.mount())))
 }
 
 async fn delete(State(s): State<AppState>, Authenticated(ctx): Authenticated, Path(uuid): Path<String>) -> Result<StatusCode> {

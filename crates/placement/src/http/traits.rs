@@ -44,7 +44,7 @@ async fn put(
     since(version, 6)?;
     let created = s.placement.ensure_trait(&ctx, &name).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::NO_CONTENT };
-    Ok((status, [(header::LOCATION, format!("/placement/traits/{name}"))]).into_response())
+    Ok((status, [(header::LOCATION, s.location(&format!("/traits/{name}")))]).into_response())
 }
 
 async fn delete(
