@@ -104,6 +104,10 @@ impl Database {
                         }
                         Backend::MySql => {
                             conn.execute("SET SESSION sql_mode = 'ANSI_QUOTES,STRICT_ALL_TABLES'").await?;
+                            // PostgreSQL's isolation, which the stores are written for:
+                            // MariaDB's default (repeatable read) adds gap locks, and two
+                            // writers filling neighbouring key ranges deadlock on them.
+                            conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").await?;
                         }
                         Backend::Postgres => {}
                     }
