@@ -189,3 +189,54 @@ pub fn parse_member_of(values: &[&str], version: Version, suffix: &str) -> Resul
     }
     Ok(expr)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(e: Error) -> String {
+        e.to_string()
+    }
+
+    #[test]
+    fn resources_parse_as_placement_spells_them() {
+        assert_eq!(parse_resources("VCPU:2,MEMORY_MB:1024").unwrap(), [("VCPU".to_owned(), 2), ("MEMORY_MB".to_owned(), 1024)]);
+        assert_eq!(parse_resources("VCPU:2,VCPU:4").unwrap(), [("VCPU".to_owned(), 4)], "the last of a class wins");
+        assert!(message(parse_resources("").unwrap_err()).ends_with("Got: empty string."));
+        assert!(message(parse_resources("VCPU").unwrap_err()).ends_with("Got: VCPU."));
+        assert!(message(parse_resources("VCPU:2,").unwrap_err()).ends_with("Got: ."), "a trailing comma is an empty item");
+        assert!(message(parse_resources("VCPU:x").unwrap_err()).contains("expected positive integer amount"));
+        assert!(message(parse_resources("VCPU:0").unwrap_err()).contains("requires amount >= 1"));
+    }
+
+    #[test]
+    fn required_traits_follow_the_microversion() {
+        let expr = parse_required("A, !B", Version(22)).unwrap();
+        assert_eq!((expr.any_of, expr.forbidden), (vec![vec!["A".to_owned()]], vec!["B".to_owned()]));
+        assert!(parse_required("!B", Version(21)).is_err(), "forbidden traits came in 1.22");
+        assert!(parse_required("in:A,B", Version(38)).is_err(), "any-of came in 1.39");
+        let any = parse_required("in:A,B", Version(39)).unwrap();
+        assert!(any.matches(&["B".to_owned()]) && !any.matches(&["C".to_owned()]));
+        assert!(parse_required("in:A,!B", Version(39)).is_err());
+        assert!(parse_required("A,,B", Version(39)).is_err());
+        let repeated = parse_required_all(&["A", "B"], Version(39)).unwrap();
+        assert_eq!(repeated.any_of.len(), 2, "from 1.39 every value counts");
+        assert_eq!(parse_required_all(&["A", "B"], Version(38)).unwrap().any_of, vec![vec!["B".to_owned()]], "before, the last");
+        let conflicting = parse_required("A,!A", Version(22)).unwrap();
+        assert_eq!(conflicting.conflict(), Some(vec!["A".to_owned()]));
+    }
+
+    #[test]
+    fn member_of_takes_uuids_lists_and_negations_by_version() {
+        let a = "11111111-1111-1111-1111-111111111111";
+        let b = "22222222-2222-2222-2222-222222222222";
+        let expr = parse_member_of(&[&format!("in:{a},{b}"), &format!("!{b}")], Version(32), "").unwrap();
+        assert_eq!(expr.any_of, vec![vec![a.to_owned(), b.to_owned()]]);
+        assert_eq!(expr.forbidden, vec![b.to_owned()]);
+        assert!(!expr.matches(&[b.to_owned()]) && expr.matches(&[a.to_owned()]));
+        assert!(parse_member_of(&[&format!("{a},{b}")], Version(32), "").is_err(), "a list needs in:");
+        assert!(parse_member_of(&[a, b], Version(23), "").is_err(), "several member_of came in 1.24");
+        assert!(parse_member_of(&[&format!("!{a}")], Version(31), "").is_err(), "forbidden aggregates came in 1.32");
+        assert!(message(parse_member_of(&["nope"], Version(39), "").unwrap_err()).contains("valid UUID"));
+    }
+}

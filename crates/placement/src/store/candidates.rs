@@ -121,10 +121,7 @@ impl Store {
     /// The whole trees of `roots`, and the sharing providers that share with them.
     pub async fn load_trees(&self, roots: &[String]) -> Result<TreeData> {
         let mut data = TreeData { roots: roots.to_vec(), ..Default::default() };
-        for chunk in roots.chunks(400) {
-            let members = format!("SELECT uuid FROM resource_providers WHERE root_uuid IN ({})", placeholders(chunk.len()));
-            self.load_providers(&mut data, &members, chunk).await?;
-        }
+        self.load_providers(&mut data, "root_uuid", roots).await?;
         // Sharing providers in any aggregate of a loaded provider.
         let mut by_aggregate: HashMap<String, Vec<String>> = HashMap::new();
         for p in data.providers.values() {
@@ -153,10 +150,7 @@ impl Store {
             }
         }
         let outside: Vec<String> = sharing_uuids.iter().filter(|u| !data.providers.contains_key(*u)).cloned().collect();
-        for chunk in outside.chunks(400) {
-            let members = placeholders(chunk.len());
-            self.load_providers(&mut data, &members, chunk).await?;
-        }
+        self.load_providers(&mut data, "uuid", &outside).await?;
         for s in sharing_uuids {
             let Some(provider) = data.providers.get(&s) else { continue };
             let mut anchored: Vec<String> = provider
@@ -180,62 +174,55 @@ impl Store {
         Ok(data)
     }
 
-    /// Loads the providers `members` selects (an SQL list of uuids, or a subquery, over
-    /// `binds`) with their inventories, traits and aggregates.
-    async fn load_providers(&self, data: &mut TreeData, members: &str, binds: &[String]) -> Result<()> {
-        let rows = self
-            .fetch_bound(
-                &format!("SELECT uuid, parent_uuid, root_uuid, generation FROM resource_providers WHERE uuid IN ({members})"),
-                binds,
-            )
-            .await?;
-        for row in rows {
-            let uuid = db::text(&row, "uuid")?;
-            data.providers.insert(
-                uuid.clone(),
-                ProviderCapacity {
-                    uuid,
-                    parent_uuid: db::opt_text(&row, "parent_uuid")?,
-                    root_uuid: db::text(&row, "root_uuid")?,
-                    generation: row.try_get("generation")?,
-                    inventories: BTreeMap::new(),
-                    traits: Vec::new(),
-                    aggregates: Vec::new(),
-                },
+    /// Loads the providers whose `column` (`uuid` or `root_uuid`) is one of `keys`, with
+    /// their inventories, traits and aggregates. Every query is an index lookup by a list
+    /// of values: a subquery in the IN list makes MariaDB scan every provider.
+    async fn load_providers(&self, data: &mut TreeData, column: &str, keys: &[String]) -> Result<()> {
+        let mut loaded = Vec::new();
+        for chunk in keys.chunks(400) {
+            let q = format!(
+                "SELECT uuid, parent_uuid, root_uuid, generation FROM resource_providers WHERE {column} IN ({})",
+                placeholders(chunk.len())
             );
-        }
-        let rows = self
-            .fetch_bound(
-                &format!("SELECT provider_uuid, {INVENTORY_COLUMNS}, used FROM inventories WHERE provider_uuid IN ({members})"),
-                binds,
-            )
-            .await?;
-        for row in rows {
-            if let Some(p) = data.providers.get_mut(&db::text(&row, "provider_uuid")?) {
-                let inv = inventory(&row)?;
-                p.inventories.insert(inv.resource_class.clone(), (inv, row.try_get("used")?));
+            for row in self.fetch_bound(&q, chunk).await? {
+                let uuid = db::text(&row, "uuid")?;
+                loaded.push(uuid.clone());
+                data.providers.insert(
+                    uuid.clone(),
+                    ProviderCapacity {
+                        uuid,
+                        parent_uuid: db::opt_text(&row, "parent_uuid")?,
+                        root_uuid: db::text(&row, "root_uuid")?,
+                        generation: row.try_get("generation")?,
+                        inventories: BTreeMap::new(),
+                        traits: Vec::new(),
+                        aggregates: Vec::new(),
+                    },
+                );
             }
         }
-        let rows = self
-            .fetch_bound(
-                &format!("SELECT provider_uuid, trait_name FROM provider_traits WHERE provider_uuid IN ({members}) ORDER BY trait_name"),
-                binds,
-            )
-            .await?;
-        for row in rows {
-            if let Some(p) = data.providers.get_mut(&db::text(&row, "provider_uuid")?) {
-                p.traits.push(db::text(&row, "trait_name")?);
+        for chunk in loaded.chunks(400) {
+            let list = placeholders(chunk.len());
+            let q = format!("SELECT provider_uuid, {INVENTORY_COLUMNS}, used FROM inventories WHERE provider_uuid IN ({list})");
+            for row in self.fetch_bound(&q, chunk).await? {
+                if let Some(p) = data.providers.get_mut(&db::text(&row, "provider_uuid")?) {
+                    let inv = inventory(&row)?;
+                    p.inventories.insert(inv.resource_class.clone(), (inv, row.try_get("used")?));
+                }
             }
-        }
-        let rows = self
-            .fetch_bound(
-                &format!("SELECT provider_uuid, aggregate_uuid FROM provider_aggregates WHERE provider_uuid IN ({members}) ORDER BY aggregate_uuid"),
-                binds,
-            )
-            .await?;
-        for row in rows {
-            if let Some(p) = data.providers.get_mut(&db::text(&row, "provider_uuid")?) {
-                p.aggregates.push(db::text(&row, "aggregate_uuid")?);
+            let q = format!("SELECT provider_uuid, trait_name FROM provider_traits WHERE provider_uuid IN ({list}) ORDER BY trait_name");
+            for row in self.fetch_bound(&q, chunk).await? {
+                if let Some(p) = data.providers.get_mut(&db::text(&row, "provider_uuid")?) {
+                    p.traits.push(db::text(&row, "trait_name")?);
+                }
+            }
+            let q = format!(
+                "SELECT provider_uuid, aggregate_uuid FROM provider_aggregates WHERE provider_uuid IN ({list}) ORDER BY aggregate_uuid"
+            );
+            for row in self.fetch_bound(&q, chunk).await? {
+                if let Some(p) = data.providers.get_mut(&db::text(&row, "provider_uuid")?) {
+                    p.aggregates.push(db::text(&row, "aggregate_uuid")?);
+                }
             }
         }
         Ok(())
@@ -268,9 +255,7 @@ impl Store {
     /// uuid is in `uuids` (for filtering provider lists by traits and aggregates).
     pub async fn load_providers_by_uuid(&self, uuids: &[String]) -> Result<TreeData> {
         let mut data = TreeData::default();
-        for chunk in uuids.chunks(400) {
-            self.load_providers(&mut data, &placeholders(chunk.len()), chunk).await?;
-        }
+        self.load_providers(&mut data, "uuid", uuids).await?;
         Ok(data)
     }
 }
