@@ -12,7 +12,9 @@ CREATE TABLE resource_providers (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX resource_providers_root ON resource_providers (root_uuid);
-CREATE INDEX resource_providers_parent ON resource_providers (parent_uuid);
+-- Children of a provider; and roots (no parent) in creation order, which is the order
+-- candidate searches walk them in and stop early.
+CREATE INDEX resource_providers_parent ON resource_providers (parent_uuid, created_at, uuid);
 CREATE INDEX resource_providers_created ON resource_providers (created_at, uuid);
 
 CREATE TABLE resource_classes (
@@ -36,7 +38,8 @@ CREATE TABLE inventories (
     used BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (provider_uuid, resource_class)
 );
-CREATE INDEX inventories_class ON inventories (resource_class, provider_uuid);
+-- No index by class alone: with one, SQLite answers "does this tree have room for X"
+-- by walking every provider's X instead of the tree's few providers.
 
 CREATE TABLE traits (
     name VARCHAR(255) NOT NULL PRIMARY KEY,
