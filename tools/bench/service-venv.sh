@@ -8,7 +8,7 @@
 # SERVICE_PYTHON picks the interpreter.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-service=${1:?usage: service-venv.sh keystone|glance}
+service=${1:?usage: service-venv.sh keystone|glance|placement}
 upper=$(echo "$service" | tr '[:lower:]' '[:upper:]')
 venv_var=${upper}_VENV python_var=${upper}_PYTHON
 venv=${!venv_var:-$here/.venv-$service}
