@@ -9,15 +9,12 @@ use axum::{Extension, Json, Router};
 use http_api::Authenticated;
 use serde_json::Value;
 
-use super::{AppState, json, json_body};
+use super::{AppState, json, json_body, repeated_not_found};
 use crate::api::inventories as wire;
 use crate::domain::{Error, Result, Version};
 
 async fn list(State(s): State<AppState>, Authenticated(ctx): Authenticated, Path(uuid): Path<String>) -> Result<Json<Value>> {
-    let all = s.placement.inventories(&ctx, &uuid).await.map_err(|e| match e {
-        Error::NotFound(m) => Error::NotFound(format!("{m} : {m}")),
-        other => other,
-    })?;
+    let all = s.placement.inventories(&ctx, &uuid).await.map_err(repeated_not_found(" : "))?;
     Ok(Json(wire::render_all(&all)))
 }
 

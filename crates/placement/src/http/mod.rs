@@ -72,6 +72,15 @@ fn query_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>> {
     serde_urlencoded::from_str(raw.unwrap_or("")).map_err(|e| Error::bad(format!("Invalid query string parameters: {e}")))
 }
 
+/// Placement's wording of a missing provider on some routes: the reason twice, joined
+/// by `separator`.
+fn repeated_not_found(separator: &'static str) -> impl Fn(Error) -> Error {
+    move |e| match e {
+        Error::NotFound(m) => Error::NotFound(format!("{m}{separator}{m}")),
+        other => other,
+    }
+}
+
 /// A route that exists only from microversion `1.minor`: older requests get a 404.
 fn since(version: Version, minor: u16) -> Result<()> {
     if version.at_least(minor) { Ok(()) } else { Err(Error::NotFound(String::new())) }

@@ -9,9 +9,9 @@ use axum::{Extension, Json, Router};
 use http_api::Authenticated;
 use serde_json::Value;
 
-use super::{AppState, json_body, query_pairs, since};
+use super::{AppState, json_body, query_pairs, repeated_not_found, since};
 use crate::api::traits as wire;
-use crate::domain::{Error, Result, Version};
+use crate::domain::{Result, Version};
 
 async fn list(
     State(s): State<AppState>,
@@ -65,10 +65,7 @@ async fn provider_list(
     Path(uuid): Path<String>,
 ) -> Result<Json<Value>> {
     since(version, 6)?;
-    let t = s.placement.provider_traits(&ctx, &uuid).await.map_err(|e| match e {
-        Error::NotFound(m) => Error::NotFound(format!("{m}: {m}")),
-        other => other,
-    })?;
+    let t = s.placement.provider_traits(&ctx, &uuid).await.map_err(repeated_not_found(": "))?;
     Ok(Json(wire::render_provider(&t)))
 }
 

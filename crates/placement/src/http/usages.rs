@@ -6,15 +6,12 @@ use axum::{Extension, Json, Router};
 use http_api::Authenticated;
 use serde_json::Value;
 
-use super::{AppState, query_pairs, since};
+use super::{AppState, query_pairs, repeated_not_found, since};
 use crate::api::usages::{self as wire, TypeFilter};
 use crate::domain::{Error, Result, Version};
 
 async fn provider(State(s): State<AppState>, Authenticated(ctx): Authenticated, Path(uuid): Path<String>) -> Result<Json<Value>> {
-    let (usages, generation) = s.placement.provider_usages(&ctx, &uuid).await.map_err(|e| match e {
-        Error::NotFound(m) => Error::NotFound(format!("{m}: {m}")),
-        other => other,
-    })?;
+    let (usages, generation) = s.placement.provider_usages(&ctx, &uuid).await.map_err(repeated_not_found(": "))?;
     Ok(Json(wire::render_provider(&usages, generation)))
 }
 

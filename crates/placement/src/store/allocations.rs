@@ -96,6 +96,11 @@ fn consumer(row: &AnyRow) -> Result<ConsumerRow> {
 
 const CONSUMER_COLUMNS: &str = "uuid, project_id, user_id, consumer_type, generation";
 
+/// Allocations with their provider's and consumer's generations, for [`allocation`].
+const ALLOCATIONS: &str = "SELECT a.consumer_uuid, a.provider_uuid, p.generation, c.generation AS consumer_generation, a.resource_class, \
+                           a.used FROM allocations a JOIN resource_providers p ON p.uuid = a.provider_uuid \
+                           JOIN consumers c ON c.uuid = a.consumer_uuid";
+
 impl Store {
     /// A consumer, if it holds or held allocations.
     pub async fn consumer(&self, uuid: &str) -> Result<Option<ConsumerRow>> {
@@ -108,25 +113,19 @@ impl Store {
 
     /// A consumer's allocations, by provider then class.
     pub async fn consumer_allocations(&self, uuid: &str) -> Result<Vec<AllocationRow>> {
-        let rows = sqlx::query(&self.sql(
-            "SELECT a.consumer_uuid, a.provider_uuid, p.generation, c.generation AS consumer_generation, a.resource_class, a.used \
-             FROM allocations a JOIN resource_providers p ON p.uuid = a.provider_uuid JOIN consumers c ON c.uuid = a.consumer_uuid WHERE a.consumer_uuid = ? ORDER BY a.provider_uuid, a.resource_class",
-        ))
-        .bind(uuid)
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query(&self.sql(&format!("{ALLOCATIONS} WHERE a.consumer_uuid = ? ORDER BY a.provider_uuid, a.resource_class")))
+            .bind(uuid)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(allocation).collect()
     }
 
     /// The allocations held against a provider, by consumer then class.
     pub async fn provider_allocations(&self, provider: &str) -> Result<Vec<AllocationRow>> {
-        let rows = sqlx::query(&self.sql(
-            "SELECT a.consumer_uuid, a.provider_uuid, p.generation, c.generation AS consumer_generation, a.resource_class, a.used \
-             FROM allocations a JOIN resource_providers p ON p.uuid = a.provider_uuid JOIN consumers c ON c.uuid = a.consumer_uuid WHERE a.provider_uuid = ? ORDER BY a.consumer_uuid, a.resource_class",
-        ))
-        .bind(provider)
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query(&self.sql(&format!("{ALLOCATIONS} WHERE a.provider_uuid = ? ORDER BY a.consumer_uuid, a.resource_class")))
+            .bind(provider)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(allocation).collect()
     }
 
@@ -244,11 +243,7 @@ impl Store {
     }
 
     async fn held_by(&self, tx: &mut Tx, consumers: &[&str]) -> Result<Vec<AllocationRow>> {
-        let q = format!(
-            "SELECT a.consumer_uuid, a.provider_uuid, p.generation, c.generation AS consumer_generation, a.resource_class, a.used \
-             FROM allocations a JOIN resource_providers p ON p.uuid = a.provider_uuid JOIN consumers c ON c.uuid = a.consumer_uuid WHERE a.consumer_uuid IN ({})",
-            placeholders(consumers.len())
-        );
+        let q = format!("{ALLOCATIONS} WHERE a.consumer_uuid IN ({})", placeholders(consumers.len()));
         let sql = self.sql(&q);
         let mut query = sqlx::query(&sql);
         for c in consumers {

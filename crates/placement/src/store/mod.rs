@@ -138,6 +138,22 @@ impl Store {
 }
 
 impl Store {
+    /// Inserts a custom resource class or trait (`table`) by name; false when it exists.
+    async fn insert_custom_name(&self, table: &str, name: &str) -> Result<bool> {
+        let now = common::time::now_micros();
+        let done = sqlx::query(&self.sql(&format!("INSERT INTO {table} (name, standard, created_at, updated_at) VALUES (?, 0, ?, ?)")))
+            .bind(name)
+            .bind(now)
+            .bind(now)
+            .execute(self.pool())
+            .await;
+        match done {
+            Ok(_) => Ok(true),
+            Err(e) if db::is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Takes a provider's row lock without changing it; answers its generation.
     async fn lock_provider(&self, tx: &mut Tx, uuid: &str) -> Result<i64, WriteRefused> {
         let done = sqlx::query(&self.sql("UPDATE resource_providers SET updated_at = updated_at WHERE uuid = ?"))

@@ -38,18 +38,7 @@ impl Store {
 
     /// Creates a custom class; false when it exists already.
     pub async fn create_resource_class(&self, name: &str) -> Result<bool> {
-        let now = common::time::now_micros();
-        let done = sqlx::query(&self.sql("INSERT INTO resource_classes (name, standard, created_at, updated_at) VALUES (?, 0, ?, ?)"))
-            .bind(name)
-            .bind(now)
-            .bind(now)
-            .execute(self.pool())
-            .await;
-        match done {
-            Ok(_) => Ok(true),
-            Err(e) if db::is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        self.insert_custom_name("resource_classes", name).await
     }
 
     /// Renames a custom class that nothing uses (`Rule("in use")` otherwise).

@@ -84,18 +84,7 @@ impl Store {
 
     /// Creates a custom trait; false when it exists already.
     pub async fn create_trait(&self, name: &str) -> Result<bool> {
-        let now = common::time::now_micros();
-        let done = sqlx::query(&self.sql("INSERT INTO traits (name, standard, created_at, updated_at) VALUES (?, 0, ?, ?)"))
-            .bind(name)
-            .bind(now)
-            .bind(now)
-            .execute(self.pool())
-            .await;
-        match done {
-            Ok(_) => Ok(true),
-            Err(e) if db::is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        self.insert_custom_name("traits", name).await
     }
 
     /// Whether a trait exists.
