@@ -171,6 +171,11 @@ impl Database {
     }
 }
 
+/// `?, ?, ?` for `n` values, for `IN (...)` lists (spelled per backend by [`Database::sql`]).
+pub fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 /// Rewrites `?` into `$1, $2, ...`, leaving quoted literals alone.
 fn numbered_placeholders(query: &str) -> String {
     let mut out = String::with_capacity(query.len() + 8);

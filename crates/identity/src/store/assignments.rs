@@ -137,7 +137,7 @@ impl Store {
                 return Ok(Vec::new());
             }
             q.push_str(" AND actor_type = ? AND actor_id IN (");
-            q.push_str(&vec!["?"; ids.len()].join(", "));
+            q.push_str(&db::placeholders(ids.len()));
             q.push(')');
             binds.push(actor_type.as_str().to_owned());
             binds.extend(ids.iter().cloned());

@@ -22,7 +22,7 @@ pub use traits::TraitFilter;
 #[cfg(test)]
 mod tests;
 
-use db::Database;
+use db::{Database, placeholders};
 
 /// Placement's schema migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -167,9 +167,4 @@ impl Store {
             sqlx::query(&self.sql("SELECT generation FROM resource_providers WHERE uuid = ?")).bind(uuid).fetch_one(&mut **tx).await?;
         Ok(sqlx::Row::try_get(&row, "generation")?)
     }
-}
-
-/// `?, ?, ?` for `n` values, for `IN (...)` lists.
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
 }
