@@ -3,6 +3,8 @@
 use serde_json::{Value, json};
 
 use super::{Schema, check, compile, opt_str, uuid};
+use crate::domain::providers::ProviderQuery;
+use crate::domain::query::{parse_member_of, parse_required_all, parse_resources};
 use crate::domain::{Error, Result, Version};
 use crate::store::ProviderRow;
 
@@ -83,6 +85,32 @@ pub fn parse_update(body: &Value, version: Version) -> Result<(String, Option<Op
         Some(v) => Some(Some(uuid(v.as_str().ok_or_else(|| Error::bad("JSON does not validate: parent_provider_uuid"))?)?)),
     };
     Ok((name, parent))
+}
+
+/// Parses the `GET /resource_providers` query at `version`: `name`, `uuid`, and
+/// `member_of` (1.3), `resources` (1.4), `in_tree` (1.14), `required` (1.18).
+pub fn parse_list_query(params: &[(String, String)], version: Version) -> Result<ProviderQuery> {
+    let invalid_uuid = |key: &str, value: &str| Error::bad(format!("Invalid query string parameters: '{value}' is not a '{key}' uuid"));
+    let mut q = ProviderQuery::default();
+    let (mut member_of, mut required) = (Vec::new(), Vec::new());
+    for (key, value) in params {
+        match key.as_str() {
+            "name" => q.name = Some(value.clone()),
+            "uuid" => q.uuid = Some(uuid(value).map_err(|_| invalid_uuid("uuid", value))?),
+            "member_of" if version.at_least(3) => member_of.push(value.as_str()),
+            "resources" if version.at_least(4) => q.resources = parse_resources(value)?,
+            "in_tree" if version.at_least(14) => q.in_tree = Some(uuid(value).map_err(|_| invalid_uuid("in_tree", value))?),
+            "required" if version.at_least(18) => required.push(value.as_str()),
+            other => {
+                return Err(Error::bad(format!(
+                    "Invalid query string parameters: Additional properties are not allowed ('{other}' was unexpected)"
+                )));
+            }
+        }
+    }
+    q.member_of = parse_member_of(&member_of, version, "")?;
+    q.required = parse_required_all(&required, version)?;
+    Ok(q)
 }
 
 /// A provider as Placement shows it at `version`, with the links that version lists

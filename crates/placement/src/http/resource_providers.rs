@@ -11,9 +11,7 @@ use serde_json::Value;
 
 use super::{AppState, json, json_body, query_pairs};
 use crate::api::resource_providers as wire;
-use crate::domain::providers::ProviderQuery;
-use crate::domain::query::{parse_member_of, parse_required_all, parse_resources};
-use crate::domain::{Error, Result, Version};
+use crate::domain::{Result, Version};
 
 async fn list(
     State(s): State<AppState>,
@@ -21,31 +19,8 @@ async fn list(
     Extension(version): Extension<Version>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>> {
-    let params = query_pairs(raw.as_deref())?;
-    let mut q = ProviderQuery::default();
-    let (mut member_of, mut required) = (Vec::new(), Vec::new());
-    for (key, value) in &params {
-        match key.as_str() {
-            "name" => q.name = Some(value.clone()),
-            "uuid" => q.uuid = Some(crate::api::uuid(value).map_err(|_| invalid_uuid("uuid", value))?),
-            "member_of" if version.at_least(3) => member_of.push(value.as_str()),
-            "resources" if version.at_least(4) => q.resources = parse_resources(value)?,
-            "in_tree" if version.at_least(14) => q.in_tree = Some(crate::api::uuid(value).map_err(|_| invalid_uuid("in_tree", value))?),
-            "required" if version.at_least(18) => required.push(value.as_str()),
-            other => {
-                return Err(Error::bad(format!(
-                    "Invalid query string parameters: Additional properties are not allowed ('{other}' was unexpected)"
-                )));
-            }
-        }
-    }
-    q.member_of = parse_member_of(&member_of, version, "")?;
-    q.required = parse_required_all(&required, version)?;
+    let q = wire::parse_list_query(&query_pairs(raw.as_deref())?, version)?;
     Ok(Json(wire::render_list(&s.placement.list_providers(&ctx, &q).await?, version, s.mount())))
-}
-
-fn invalid_uuid(key: &str, value: &str) -> Error {
-    Error::bad(format!("Invalid query string parameters: '{value}' is not a '{key}' uuid"))
 }
 
 async fn create(
