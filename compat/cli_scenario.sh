@@ -446,6 +446,40 @@ os "${pl[@]}" resource provider delete "$rp_id"
 expect_no_line "$(os "${pl[@]}" resource provider list -f value -c uuid)" "$rp_id" "resource provider list after delete"
 ok
 
+step "flavor list / create --private --property / set --project / show / delete"
+expect_line "$(osd flavor list -f value -c Name)" "m1.tiny" "the default flavors"
+fl="flavor-$sfx"
+osa flavor create --ram 128 --disk 1 --vcpus 1 --private --property hw:cpu_policy=dedicated --description "cli $sfx" "$fl" >/dev/null
+expect_eq "$(osa --os-compute-api-version 2.61 flavor show "$fl" -f json | jqr '.properties["hw:cpu_policy"]')" dedicated "flavor property"
+expect_no_line "$(osd flavor list -f value -c Name)" "$fl" "a private flavor before it is shared"
+osa flavor set --project demo "$fl"
+expect_line "$(osd flavor list -f value -c Name)" "$fl" "a private flavor shared with demo"
+os_must_fail "HTTP 403|Policy doesn't allow" --os-cloud ferrostack flavor delete "$fl"
+osa flavor delete "$fl"
+os_must_fail "No Flavor found|could not be found|HTTP 404" --os-cloud ferrostack-admin flavor show "$fl"
+ok
+
+step "keypair create / create --public-key / list / show / delete"
+# The key and its MD5 fingerprint come from the venv's cryptography (no ssh-keygen needed).
+"$PYTHON" - "$tmp/key.pub" >"$tmp/key.md5" <<'PY'
+import base64, hashlib, sys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+public = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+open(sys.argv[1], "wb").write(public + b" cli@test\n")
+digest = hashlib.md5(base64.b64decode(public.split()[1])).hexdigest()
+print(":".join(digest[i:i + 2] for i in range(0, 32, 2)))
+PY
+osd keypair create --public-key "$tmp/key.pub" "key-$sfx" >/dev/null
+expect_eq "$(osd keypair show "key-$sfx" -f value -c fingerprint)" "$(cat "$tmp/key.md5")" "fingerprint of the imported key"
+osd keypair create "gen-$sfx" >"$tmp/generated"
+expect_match "$(head -1 "$tmp/generated")" "BEGIN .*PRIVATE KEY" "the generated private key"
+expect_line "$(osd keypair list -f value -c Name)" "gen-$sfx" "keypair list"
+expect_no_line "$(osa keypair list -f value -c Name)" "key-$sfx" "another user's key pairs"
+osd keypair delete "key-$sfx" "gen-$sfx"
+expect_no_line "$(osd keypair list -f value -c Name)" "key-$sfx" "keypair list after delete"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

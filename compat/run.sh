@@ -6,14 +6,15 @@
 # Starts `ferrostack up` (PATH, else $FERROSTACK_BIN, else ./target/release/ferrostack) on
 # a free loopback port with a throw-away data directory, then runs
 #   (a) compat/cli_scenario.sh: the `openstack` CLI, every output checked;
-#   (b) tempest 47.0.0: the identity and image tests of the 2022.11 interop guideline
-#       (compat/identity-interop.loadlist and image-interop.loadlist, the required set:
-#       all must pass), then the broader tempest.api.identity v3 run (REGEX, default
-#       '^tempest\.api\.identity\.(admin\.)?v3\.') and tempest.api.image v2 run,
-#       reported only.
+#   (b) tempest 47.0.0: the identity, image and compute tests of the 2022.11 interop
+#       guideline that the served APIs cover (compat/*-interop.loadlist, the required
+#       set: all must pass; compute's lists only the flavor and key pair tests until
+#       servers are served), then the broader tempest.api.identity v3 run (REGEX,
+#       default '^tempest\.api\.identity\.(admin\.)?v3\.'), tempest.api.image v2 run
+#       and tempest.api.compute flavors and key pairs run, reported only.
 # Exit status 1 when the CLI scenario fails or a required tempest test does not pass.
 # Everything is kept under compat/.work/run-TIMESTAMP/ (compat/.work/latest points at it):
-#   server.log, ferrostack.toml, cli_scenario.log, tempest-{interop,identity,image}/ with
+#   server.log, ferrostack.toml, cli_scenario.log, tempest-{interop,identity,image,compute}/ with
 #   tempest.conf, console.log, results.subunit, passed/failed/skipped/missing.txt,
 #   failures.txt (tracebacks), digest.txt (per failed test: the error and its 4xx/5xx
 #   requests with bodies), summary.json, logs/tempest.log (every request and response).
@@ -27,6 +28,7 @@ cd "$root"
 
 DEFAULT_FILTER='^tempest\.api\.identity\.(admin\.)?v3\.'
 image_filter='^tempest\.api\.image\.v2\.'
+compute_filter='^tempest\.api\.compute\.(flavors|keypairs)\.'
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 bin=${FERROSTACK_BIN:-$root/target/release/ferrostack}
@@ -184,8 +186,8 @@ run_tempest() {
 interop_status=0
 if [ $run_tempest = 1 ]; then
   # The required set: every interop test of a service this cloud serves.
-  cat "$here/identity-interop.loadlist" "$here/image-interop.loadlist" > "$work/interop.loadlist"
-  run_tempest interop "required: interop 2022.11 identity and image tests" "$work/interop.loadlist" \
+  cat "$here/identity-interop.loadlist" "$here/image-interop.loadlist" "$here/compute-interop.loadlist" > "$work/interop.loadlist"
+  run_tempest interop "required: interop 2022.11 identity, image and compute (flavor, key pair) tests" "$work/interop.loadlist" \
     --load-list "$work/interop.loadlist"
   interop_bad=$("$venv/bin/python3" - "$work/tempest-interop/summary.json" <<'EOF'
 import json, sys
@@ -199,6 +201,7 @@ EOF
 
   run_tempest identity "broader: tempest.api.identity ($filter)" "" --regex "$filter"
   run_tempest image "broader: tempest.api.image ($image_filter)" "" --regex "$image_filter"
+  run_tempest compute "broader: tempest.api.compute ($compute_filter)" "" --regex "$compute_filter"
 fi
 
 # --- summary -------------------------------------------------------------------------------
@@ -210,7 +213,7 @@ echo "CLI scenario:  $cli_result"
 if [ $run_tempest = 1 ]; then
   echo "interop (required): $(head -n 1 "$work/tempest-interop/summary.txt")"
   if [ -n "$interop_bad" ]; then sed 's/^/    NOT PASSED  /' <<<"$interop_bad"; fi
-  for set in identity image; do
+  for set in identity image compute; do
     echo "$set (report only): $(head -n 1 "$work/tempest-$set/summary.txt")"
     sed 's/^/    FAILED  /' "$work/tempest-$set/failed.txt"
   done

@@ -218,7 +218,8 @@ def main(argv=None):
     }
     # See /work/shared/reference/README.md: settings that otherwise skip interop tests
     # silently once those services exist.
-    c["compute"] = {"region": args.region, "min_microversion": "2.1", "max_microversion": "latest"}
+    # devstack points tempest at its m1.nano and m1.micro, which bootstrap creates too.
+    c["compute"] = {"region": args.region, "min_microversion": "2.1", "max_microversion": "latest", "flavor_ref": "42", "flavor_ref_alt": "84"}
     c["network-feature-enabled"] = {"ipv6_subnet_attributes": "true"}
     c["volume"] = {"catalog_type": "block-storage"}
     c["validation"] = {"run_validation": "false"}

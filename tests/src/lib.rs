@@ -87,6 +87,11 @@ impl TestCloud {
         format!("{}/placement{path}", self.cloud.base_url)
     }
 
+    /// `http://127.0.0.1:PORT/compute` + `path`.
+    pub fn compute(&self, path: &str) -> String {
+        format!("{}/compute{path}", self.cloud.base_url)
+    }
+
     /// Sends a request with an optional token and JSON body.
     pub async fn call(&self, method: Method, url: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         self.call_with(method, url, token, body, &[]).await

@@ -64,6 +64,12 @@ pub fn served_services(base_url: &str) -> Vec<ServiceSpec> {
             registered_limits: image::domain::quotas::REGISTERED_DEFAULTS.iter().map(|(r, d)| ((*r).to_owned(), *d)).collect(),
         },
         ServiceSpec {
+            service_type: "compute".into(),
+            name: "nova".into(),
+            url: format!("{base_url}/compute/v2.1"),
+            registered_limits: Vec::new(),
+        },
+        ServiceSpec {
             service_type: "placement".into(),
             name: "placement".into(),
             url: format!("{base_url}/placement"),
@@ -126,6 +132,21 @@ pub async fn open_placement(data_dir: &Path, config: &Config) -> anyhow::Result<
     let policy =
         with_overrides(placement::domain::policy::default_policy()?, data_dir, &["placement-policy.yaml", "placement-policy.json"])?;
     Ok(placement::Placement::new(store, policy).await?)
+}
+
+/// Opens compute's API database (`DATA_DIR/compute_api.db` by default), creating the
+/// default flavors on a new cloud.
+pub async fn open_compute(data_dir: &Path, config: &Config) -> anyhow::Result<compute::Compute> {
+    let url = match &config.database.compute_api {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", data_dir.join("compute_api.db").display()),
+    };
+    let store = compute::store::Store::new(db::Database::connect(&url).await?);
+    store.migrate().await.context("compute API database migration")?;
+    let policy = with_overrides(compute::domain::policy::default_policy()?, data_dir, &["compute-policy.yaml", "compute-policy.json"])?;
+    let compute = compute::Compute::new(store, policy);
+    compute.bootstrap_flavors().await?;
+    Ok(compute)
 }
 
 /// The region the cloud bootstraps and its services live in.
@@ -202,6 +223,11 @@ impl Cloud {
             validator: identity.clone(),
             endpoint: format!("{base_url}/placement").into(),
         };
+        let compute_state = compute::AppState {
+            compute: Arc::new(open_compute(&opts.data_dir, &opts.config).await?),
+            validator: identity.clone(),
+            endpoint: format!("{base_url}/compute").into(),
+        };
         // Keystone answers `/v3` and `/v3/` alike, so identity's paths lose a trailing
         // slash; Glance does not (`GET /v2/images/` names no image), so image's keep it.
         let identity_app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
@@ -210,6 +236,7 @@ impl Cloud {
             .nest_service("/identity", identity_app)
             .nest_service("/image", image::router(image_state))
             .nest_service("/placement", placement::router(placement_state))
+            .nest_service("/compute", compute::router(compute_state))
             .fallback(|| async { http_api::keystone_error(axum::http::StatusCode::NOT_FOUND, "No service is served at this path.") })
             .layer(tower_http::catch_panic::CatchPanicLayer::custom(http_api::error::panic_response))
             .layer(axum::middleware::from_fn(http_api::request_id::middleware));

@@ -54,6 +54,8 @@ pub struct DatabaseConfig {
     pub image: Option<String>,
     /// Placement's database URL.
     pub placement: Option<String>,
+    /// Compute's API database URL (flavors, key pairs).
+    pub compute_api: Option<String>,
 }
 
 impl Config {

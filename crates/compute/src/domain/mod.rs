@@ -1,0 +1,111 @@
+//! Compute's rules: what a request may do and what it changes, independent of HTTP
+//! and SQL.
+
+pub mod extra_specs;
+pub mod flavors;
+pub mod keypairs;
+pub mod policy;
+
+use common::RequestContext;
+use common::policy::Policy;
+use serde_json::{Value, json};
+
+use crate::store::{Store, StoreError};
+
+/// The newest microversion served: `2.MAX_MINOR`.
+pub const MAX_MINOR: u16 = 96;
+
+/// The oldest microversion served (2.1; the legacy v2.0 API is not served).
+pub const MIN_MINOR: u16 = 1;
+
+/// A negotiated compute microversion, `2.minor`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Version(pub u16);
+
+impl Version {
+    /// Whether this is `2.minor` or newer.
+    pub fn at_least(self, minor: u16) -> bool {
+        self.0 >= minor
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "2.{}", self.0)
+    }
+}
+
+/// Why a request failed; each maps to Nova's status and error key.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Policy or quota refused (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Nothing there, or nothing the caller may see (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The path exists but not with this method (405).
+    #[error("The method specified is not allowed for this resource.")]
+    MethodNotAllowed,
+    /// The state does not allow it, or the name is taken (409).
+    #[error("{0}")]
+    Conflict(String),
+    /// The body is not JSON (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// Nova has this, Ferrostack not yet (501).
+    #[error("{0}")]
+    NotImplemented(String),
+    /// The database failed (500).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Something that should not fail did (500).
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// Domain result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The compute service's API role.
+pub struct Compute {
+    store: Store,
+    policy: Policy,
+}
+
+impl Compute {
+    /// Serves `store` (migrated) under `policy`.
+    pub fn new(store: Store, policy: Policy) -> Self {
+        Compute { store, policy }
+    }
+
+    /// Checks `rule` for the caller; `target` carries what the rule may compare with
+    /// (`project_id`, `user_id`).
+    fn authorize(&self, ctx: &RequestContext, rule: &str, target: &Value) -> Result<()> {
+        let creds = ctx.policy_credentials();
+        match self.policy.enforce(rule, target, &creds) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Error::Forbidden(format!("Policy doesn't allow {rule} to be performed."))),
+            Err(e) => Err(Error::Internal(format!("policy rule {rule} cannot be evaluated: {e}"))),
+        }
+    }
+
+    /// Checks a rule whose target is the caller's own project and user.
+    fn authorize_own(&self, ctx: &RequestContext, rule: &str) -> Result<()> {
+        self.authorize(ctx, rule, &json!({"project_id": ctx.project_id(), "user_id": ctx.user_id}))
+    }
+
+    /// Whether the caller passes `rule` (for rules that widen what is shown rather than
+    /// refuse).
+    fn allowed(&self, ctx: &RequestContext, rule: &str) -> bool {
+        self.authorize_own(ctx, rule).is_ok()
+    }
+
+    /// The store, for the domain's modules.
+    fn store(&self) -> &Store {
+        &self.store
+    }
+}

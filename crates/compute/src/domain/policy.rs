@@ -1,0 +1,72 @@
+//! Nova's default policy for the routes compute serves: administrators manage flavors;
+//! project readers read extra specs; a user manages their own key pairs.
+
+use common::policy::Policy;
+
+const ADMIN: &str = "rule:context_is_admin";
+const PROJECT_READER_OR_ADMIN: &str = "(role:reader and project_id:%(project_id)s) or rule:context_is_admin";
+const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
+
+/// Every rule compute consults, with Nova's default.
+pub const DEFAULT_RULES: [(&str, &str); 16] = [
+    ("context_is_admin", "role:admin"),
+    ("os_compute_api:os-flavor-manage:create", ADMIN),
+    ("os_compute_api:os-flavor-manage:update", ADMIN),
+    ("os_compute_api:os-flavor-manage:delete", ADMIN),
+    ("os_compute_api:os-flavor-access", ADMIN),
+    ("os_compute_api:os-flavor-access:add_tenant_access", ADMIN),
+    ("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:index", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:create", ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:update", ADMIN),
+    ("os_compute_api:os-flavor-extra-specs:delete", ADMIN),
+    ("os_compute_api:os-keypairs:index", OWNER_OR_ADMIN),
+    ("os_compute_api:os-keypairs:create", OWNER_OR_ADMIN),
+    ("os_compute_api:os-keypairs:show", OWNER_OR_ADMIN),
+    ("os_compute_api:os-keypairs:delete", OWNER_OR_ADMIN),
+];
+
+/// Nova's defaults, ready for an operator's overrides.
+pub fn default_policy() -> Result<Policy, common::policy::PolicyError> {
+    Policy::new(&DEFAULT_RULES)
+}
+
+#[cfg(test)]
+mod tests {
+    use common::RequestContext;
+    use serde_json::json;
+
+    use super::*;
+
+    fn caller(roles: &[&str]) -> RequestContext {
+        RequestContext {
+            request_id: "req-1".into(),
+            user_id: "u1".into(),
+            user_domain_id: "default".into(),
+            scope: common::Scope::Project { id: "p1".into(), domain_id: "default".into() },
+            roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+            audit_ids: Vec::new(),
+            application_credential_id: None,
+            access_rules: None,
+            trust_id: None,
+            service_roles: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn members_read_specs_of_their_project_and_own_their_key_pairs() {
+        let p = default_policy().unwrap();
+        let member = caller(&["member", "reader"]).policy_credentials();
+        let admin = caller(&["admin", "member", "reader"]).policy_credentials();
+        let own = json!({"project_id": "p1", "user_id": "u1"});
+        let other = json!({"project_id": "p2", "user_id": "u2"});
+        assert!(p.enforce("os_compute_api:os-flavor-extra-specs:index", &own, &member).unwrap());
+        assert!(!p.enforce("os_compute_api:os-flavor-extra-specs:create", &own, &member).unwrap());
+        assert!(p.enforce("os_compute_api:os-flavor-extra-specs:create", &own, &admin).unwrap());
+        assert!(p.enforce("os_compute_api:os-keypairs:show", &own, &member).unwrap());
+        assert!(!p.enforce("os_compute_api:os-keypairs:show", &other, &member).unwrap());
+        assert!(p.enforce("os_compute_api:os-keypairs:show", &other, &admin).unwrap());
+        assert!(!p.enforce("os_compute_api:os-flavor-manage:create", &own, &member).unwrap());
+    }
+}

@@ -1,0 +1,129 @@
+//! Compute over HTTP: version documents, microversion negotiation and Nova's error
+//! bodies for every route under `/v2.1`, then thin handlers behind token validation.
+
+mod error;
+mod flavors;
+mod keypairs;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRef, Request};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http_api::Validator;
+use serde_json::Value;
+
+use crate::domain::{Compute, Error, Result};
+pub use error::{fault, microversion};
+
+/// What every handler reaches.
+#[derive(Clone)]
+pub struct AppState {
+    /// The API role.
+    pub compute: Arc<Compute>,
+    /// Token validation.
+    pub validator: Validator,
+    /// The public compute endpoint without a version (`http://host:port/compute`);
+    /// links are absolute URLs under it.
+    pub endpoint: Arc<str>,
+}
+
+impl FromRef<AppState> for Validator {
+    fn from_ref(s: &AppState) -> Validator {
+        s.validator.clone()
+    }
+}
+
+/// A JSON request body: `application/json` or Nova's own media type (or none), and
+/// well-formed.
+fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value> {
+    let media = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let essence = media.map(|m| m.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+    match essence.as_deref() {
+        None | Some("application/json" | "application/vnd.openstack.compute+json") => {}
+        Some(_) => return Err(Error::UnsupportedMediaType("Unsupported Content-Type".into())),
+    }
+    serde_json::from_slice(bytes).map_err(|_| Error::BadRequest("Malformed request body".into()))
+}
+
+/// Nova's resources that Ferrostack does not serve yet: asking for them is a 501 that
+/// says so, not a 404 that suggests a typo.
+const NOT_YET_SERVED: [&str; 20] = [
+    "servers",
+    "os-availability-zone",
+    "os-aggregates",
+    "os-hypervisors",
+    "os-services",
+    "os-quota-sets",
+    "os-quota-class-sets",
+    "limits",
+    "os-simple-tenant-usage",
+    "os-server-groups",
+    "os-server-external-events",
+    "os-migrations",
+    "os-instance_usage_audit_log",
+    "os-console-auth-tokens",
+    "os-assisted-volume-snapshots",
+    "os-volumes",
+    "os-volumes_boot",
+    "os-snapshots",
+    "images",
+    "extensions",
+];
+
+async fn not_served(req: Request) -> Response {
+    let resource = req.uri().path().trim_start_matches('/').split('/').next().unwrap_or("");
+    if NOT_YET_SERVED.contains(&resource) {
+        Error::NotImplemented(format!("The compute API's {resource} resource is not implemented in Ferrostack yet.")).into_response()
+    } else {
+        Error::NotFound("The resource could not be found.".into()).into_response()
+    }
+}
+
+/// The versioned API: every route relative to `/v2.1`.
+fn v21(state: AppState) -> Router {
+    Router::new()
+        .route("/", axum::routing::get(version_document))
+        .merge(flavors::routes())
+        .merge(keypairs::routes())
+        .fallback(not_served)
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(error::microversion))
+        .with_state(state)
+}
+
+async fn version_document(axum::extract::State(s): axum::extract::State<AppState>) -> axum::Json<Value> {
+    axum::Json(crate::api::versions::show(&s.endpoint))
+}
+
+/// Every compute route, relative to where the service is mounted (`/compute`).
+pub fn router(state: AppState) -> Router {
+    let endpoint = state.endpoint.clone();
+    Router::new()
+        .route("/", axum::routing::get(move || async move { axum::Json(crate::api::versions::list(&endpoint)) }))
+        // `/v2.1` and `/v2.1/` both answer with the version document.
+        .route(
+            "/v2.1/",
+            axum::routing::get(version_document).layer(axum::middleware::from_fn(error::microversion)).with_state(state.clone()),
+        )
+        .nest("/v2.1", v21(state))
+        .layer(axum::middleware::from_fn(compute_request_id))
+        .layer(axum::Extension(http_api::ServiceType("compute")))
+}
+
+/// Nova answers with its request id under a second name too.
+async fn compute_request_id(req: Request, next: axum::middleware::Next) -> Response {
+    let id = req.extensions().get::<http_api::RequestId>().and_then(|r| axum::http::HeaderValue::from_str(&r.0).ok());
+    let mut res = next.run(req).await;
+    if let Some(id) = id {
+        res.headers_mut().insert("x-compute-request-id", id);
+    }
+    res
+}
+
+/// A response with a JSON body and `status`.
+fn json(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}

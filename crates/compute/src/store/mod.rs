@@ -1,0 +1,56 @@
+//! Compute's tables and queries. Nothing here knows HTTP, microversions or policy.
+
+mod flavors;
+mod keypairs;
+
+pub use flavors::{DuplicateFlavor, FlavorRow, FlavorVisibility};
+pub use keypairs::KeypairRow;
+
+#[cfg(test)]
+mod tests;
+
+use db::Database;
+pub use db::StoreError;
+
+/// The API database's schema migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/api");
+
+/// Store result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A write transaction.
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Compute's API database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Wraps a connected database; call [`Store::migrate`] before first use.
+    pub fn new(db: Database) -> Self {
+        Store { db }
+    }
+
+    /// Brings the schema up to date.
+    pub async fn migrate(&self) -> Result<(), db::DbError> {
+        self.db.migrate(&MIGRATOR).await
+    }
+
+    fn sql<'a>(&self, q: &'a str) -> std::borrow::Cow<'a, str> {
+        self.db.sql(q)
+    }
+
+    fn pool(&self) -> &sqlx::AnyPool {
+        self.db.pool()
+    }
+
+    /// The next id of `counter`, taken inside `tx` (the counter's row stays locked until
+    /// it ends, so concurrent writers get distinct ids on every backend).
+    async fn next_id(&self, tx: &mut Tx, counter: &str) -> Result<i64> {
+        sqlx::query(&self.sql("UPDATE id_counters SET last_id = last_id + 1 WHERE name = ?")).bind(counter).execute(&mut **tx).await?;
+        let row = sqlx::query(&self.sql("SELECT last_id FROM id_counters WHERE name = ?")).bind(counter).fetch_one(&mut **tx).await?;
+        Ok(sqlx::Row::try_get(&row, "last_id")?)
+    }
+}

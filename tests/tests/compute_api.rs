@@ -1,0 +1,246 @@
+//! The compute API over HTTP: version documents and microversion negotiation, Nova's
+//! error bodies, flavors (defaults, management, visibility, extra specs, access lists,
+//! paging) and key pairs (import, generation, per-user names, microversion changes).
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use system_tests::{Reply, TestCloud};
+
+struct Api<'a> {
+    c: &'a TestCloud,
+    token: String,
+}
+
+impl Api<'_> {
+    async fn at(&self, version: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let header = format!("compute {version}");
+        self.c
+            .call_with(method, &self.c.compute(&format!("/v2.1{path}")), Some(&self.token), body, &[("OpenStack-API-Version", &header)])
+            .await
+    }
+}
+
+fn fault<'a>(r: &'a Reply, name: &str) -> &'a str {
+    assert_eq!(r.body[name]["code"], r.status.as_u16(), "{}", r.body);
+    r.body[name]["message"].as_str().unwrap_or_default()
+}
+
+const ED25519: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFaN82ydGaWo46z3qHyl/SGOX1MMMCEo+SVO/j79BrE0 user@host";
+
+#[tokio::test]
+async fn versions_and_microversions_are_negotiated_as_nova_does() {
+    let c = TestCloud::start().await;
+    let root = c.call(Method::GET, &c.compute("/"), None, None).await;
+    assert_eq!(root.status, StatusCode::OK);
+    let v = &root.body["versions"][0];
+    assert_eq!((v["id"].as_str(), v["status"].as_str(), v["min_version"].as_str()), (Some("v2.1"), Some("CURRENT"), Some("2.1")));
+    assert_eq!(v["links"][0]["href"], c.compute("/v2.1/"));
+    let one = c.call(Method::GET, &c.compute("/v2.1/"), None, None).await;
+    assert_eq!(one.headers["openstack-api-version"], "compute 2.1");
+    assert_eq!(c.call(Method::GET, &c.compute("/v2.1"), None, None).await.body, one.body);
+    assert_eq!(one.body["version"]["media-types"][0]["type"], "application/vnd.openstack.compute+json;version=2.1");
+    assert_eq!(one.body["version"]["version"], v["version"]);
+
+    let catalog = c.call(Method::GET, &c.v3("/auth/catalog"), Some(&c.admin_token().await), None).await;
+    let compute = catalog.body["catalog"].as_array().unwrap().iter().find(|s| s["type"] == "compute").expect("compute in the catalog");
+    assert_eq!(compute["endpoints"][0]["url"], c.compute("/v2.1"));
+
+    let api = Api { c: &c, token: c.admin_token().await };
+    let r = api.at("2.53", Method::GET, "/flavors", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers["openstack-api-version"], "compute 2.53");
+    assert_eq!(r.headers["x-openstack-nova-api-version"], "2.53");
+    assert_eq!(r.headers["x-compute-request-id"], r.headers["x-openstack-request-id"]);
+    let legacy =
+        c.call_with(Method::GET, &c.compute("/v2.1/flavors"), Some(&api.token), None, &[("X-OpenStack-Nova-API-Version", "2.10")]).await;
+    assert_eq!(legacy.headers["openstack-api-version"], "compute 2.10");
+    let none = c.call(Method::GET, &c.compute("/v2.1/flavors"), Some(&api.token), None).await;
+    assert_eq!(none.headers["openstack-api-version"], "compute 2.1", "no header means 2.1");
+
+    let r = api.at("2.999", Method::GET, "/flavors", None).await;
+    assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
+    assert!(fault(&r, "computeFault").starts_with("Version 2.999 is not supported by the API. Minimum is 2.1 and maximum is 2."));
+    let r = api.at("2.x", Method::GET, "/flavors", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(fault(&r, "badRequest"), "API Version String 2.x is of invalid format. Must be of format MajorNum.MinorNum.");
+
+    let r = c.call(Method::GET, &c.compute("/v2.1/flavors"), None, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = api.at("2.1", Method::GET, "/servers", None).await;
+    assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED, "what is not built yet says so: {}", r.body);
+    assert!(fault(&r, "notImplemented").contains("servers"));
+    let r = api.at("2.1", Method::GET, "/no-such-thing", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    fault(&r, "itemNotFound");
+}
+
+#[tokio::test]
+async fn flavors_are_managed_by_admins_and_seen_as_nova_shows_them() {
+    let c = TestCloud::start().await;
+    let admin = Api { c: &c, token: c.admin_token().await };
+    let member = c.project_member("flavor-user").await;
+    let user = Api { c: &c, token: member.token.clone() };
+
+    // A new cloud has devstack's flavors, sorted by id as strings.
+    let r = user.at("2.1", Method::GET, "/flavors", None).await;
+    let ids: Vec<&str> = r.body["flavors"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["1", "2", "3", "4", "42", "5", "84"]);
+    let tiny = user.at("2.1", Method::GET, "/flavors/1", None).await.body["flavor"].clone();
+    assert_eq!(
+        (tiny["name"].as_str(), tiny["ram"].as_i64(), tiny["disk"].as_i64(), tiny["vcpus"].as_i64()),
+        (Some("m1.tiny"), Some(512), Some(1), Some(1))
+    );
+    assert_eq!(tiny["swap"], "", "before 2.75 no swap is an empty string");
+    assert_eq!(tiny["links"][0]["href"], c.compute("/v2.1/flavors/1"));
+    let tiny = user.at("2.75", Method::GET, "/flavors/1", None).await.body["flavor"].clone();
+    assert_eq!((tiny["swap"].as_i64(), tiny["extra_specs"]["hw_rng:allowed"].as_str()), (Some(0), Some("True")));
+
+    // Creating is for admins, with Nova's checks and codes.
+    let body =
+        json!({"flavor": {"name": "f.private", "ram": 256, "vcpus": 1, "disk": 1, "id": "priv", "os-flavor-access:is_public": false}});
+    let r = user.at("2.55", Method::POST, "/flavors", Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(fault(&r, "forbidden"), "Policy doesn't allow os_compute_api:os-flavor-manage:create to be performed.");
+    let r = admin.at("2.55", Method::POST, "/flavors", Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["flavor"]["os-flavor-access:is_public"], false);
+    let r = admin.at("2.55", Method::POST, "/flavors", Some(body)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(fault(&r, "conflictingRequest"), "Flavor with ID priv already exists.");
+    let r = admin.at("2.55", Method::POST, "/flavors", Some(json!({"flavor": {"name": "m1.tiny", "ram": 1, "vcpus": 1, "disk": 0}}))).await;
+    assert_eq!(fault(&r, "conflictingRequest"), "Flavor with name m1.tiny already exists.");
+    let r = admin.at("2.55", Method::POST, "/flavors", Some(json!({"flavor": {"name": "x", "ram": 0, "vcpus": 1, "disk": 0}}))).await;
+    assert_eq!(fault(&r, "badRequest"), "Invalid input for field/attribute ram. Value: 0. 0 is less than the minimum of 1");
+    let r = admin.at("2.55", Method::POST, "/flavors", Some(json!({"flavor": {"name": "gen", "ram": 64, "vcpus": 1, "disk": 0}}))).await;
+    let generated = r.body["flavor"]["id"].as_str().unwrap().to_owned();
+    assert!(generated.len() == 36 && generated.matches('-').count() == 4, "an omitted id is a UUID: {generated}");
+
+    // A private flavor is invisible to projects it is not shared with, until it is.
+    assert_eq!(user.at("2.1", Method::GET, "/flavors/priv", None).await.status, StatusCode::NOT_FOUND);
+    let r = admin.at("2.7", Method::POST, "/flavors/1/action", Some(json!({"addTenantAccess": {"tenant": member.project_id}}))).await;
+    assert_eq!(fault(&r, "conflictingRequest"), "Can not add access to a public flavor.");
+    let r = admin.at("2.7", Method::POST, "/flavors/priv/action", Some(json!({"addTenantAccess": {"tenant": member.project_id}}))).await;
+    assert_eq!(r.body["flavor_access"], json!([{"flavor_id": "priv", "tenant_id": member.project_id}]));
+    let r = admin.at("2.7", Method::POST, "/flavors/priv/action", Some(json!({"addTenantAccess": {"tenant": member.project_id}}))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(user.at("2.1", Method::GET, "/flavors/priv", None).await.status, StatusCode::OK);
+    let listed = user.at("2.1", Method::GET, "/flavors", None).await;
+    assert!(listed.body["flavors"].as_array().unwrap().iter().any(|f| f["id"] == "priv"));
+    let r = admin.at("2.1", Method::GET, "/flavors/priv/os-flavor-access", None).await;
+    assert_eq!(r.body["flavor_access"][0]["tenant_id"], member.project_id.as_str());
+    let r = admin.at("2.1", Method::GET, "/flavors/1/os-flavor-access", None).await;
+    assert_eq!(fault(&r, "itemNotFound"), "Access list not available for public flavors.");
+    let r = admin.at("2.1", Method::GET, "/flavors/detail?is_public=false", None).await;
+    let private: Vec<&str> = r.body["flavors"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(private, ["priv"]);
+    let r = admin.at("2.7", Method::POST, "/flavors/priv/action", Some(json!({"removeTenantAccess": {"tenant": member.project_id}}))).await;
+    assert_eq!(r.body["flavor_access"], json!([]));
+    assert_eq!(user.at("2.1", Method::GET, "/flavors/priv", None).await.status, StatusCode::NOT_FOUND);
+
+    // Extra specs: admins write, members read; validated from 2.86.
+    let r = admin.at("2.85", Method::POST, "/flavors/1/os-extra_specs", Some(json!({"extra_specs": {"hw:numa_nodes": "0", "n": 5}}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["extra_specs"]["n"], 5, "the body is echoed as sent");
+    let r = admin.at("2.86", Method::POST, "/flavors/1/os-extra_specs", Some(json!({"extra_specs": {"hw:numa_nodes": "0"}}))).await;
+    assert_eq!(fault(&r, "badRequest"), "Validation failed; '0' is less than the min value of '1'.");
+    let r = admin.at("2.86", Method::PUT, "/flavors/1/os-extra_specs/hw:cpu_policy", Some(json!({"hw:cpu_policy": "dedicated"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = admin.at("2.86", Method::PUT, "/flavors/1/os-extra_specs/a", Some(json!({"b": "1"}))).await;
+    assert_eq!(fault(&r, "badRequest"), "Request body and URI mismatch");
+    let r = user.at("2.1", Method::GET, "/flavors/1/os-extra_specs", None).await;
+    assert_eq!((r.body["extra_specs"]["n"].as_str(), r.body["extra_specs"]["hw:cpu_policy"].as_str()), (Some("5"), Some("dedicated")));
+    assert_eq!(user.at("2.1", Method::GET, "/flavors/1/os-extra_specs/n", None).await.body, json!({"n": "5"}));
+    assert_eq!(user.at("2.1", Method::DELETE, "/flavors/1/os-extra_specs/n", None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.at("2.1", Method::DELETE, "/flavors/1/os-extra_specs/n", None).await.status, StatusCode::OK);
+    let r = admin.at("2.1", Method::GET, "/flavors/1/os-extra_specs/n", None).await;
+    assert_eq!(fault(&r, "itemNotFound"), "Flavor 1 has no extra specs with key n.");
+
+    // Description (2.55), paging, filters, delete.
+    assert_eq!(
+        admin.at("2.54", Method::PUT, "/flavors/priv", Some(json!({"flavor": {"description": "d"}}))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = admin.at("2.55", Method::PUT, "/flavors/priv", Some(json!({"flavor": {"description": "small and private"}}))).await;
+    assert_eq!(r.body["flavor"]["description"], "small and private");
+    let r = user.at("2.1", Method::GET, "/flavors?limit=2&sort_key=memory_mb&sort_dir=desc", None).await;
+    let names: Vec<&str> = r.body["flavors"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["m1.xlarge", "m1.large"]);
+    let next = r.body["flavors_links"][0]["href"].as_str().expect("a full page links to the next");
+    let more = c.call_with(Method::GET, next, Some(&user.token), None, &[]).await;
+    assert_eq!(more.body["flavors"][0]["name"], "m1.medium");
+    let r = user.at("2.1", Method::GET, "/flavors?minRam=4096&minDisk=50", None).await;
+    assert_eq!(r.body["flavors"].as_array().unwrap().len(), 2, "{}", r.body);
+    assert_eq!(fault(&user.at("2.1", Method::GET, "/flavors?marker=nope", None).await, "badRequest"), "marker [nope] not found");
+    assert_eq!(user.at("2.75", Method::GET, "/flavors?bogus=1", None).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(user.at("2.74", Method::GET, "/flavors?bogus=1", None).await.status, StatusCode::OK);
+    let r = admin.at("2.1", Method::DELETE, "/flavors/priv", None).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let r = admin.at("2.1", Method::GET, "/flavors/priv", None).await;
+    assert_eq!(fault(&r, "itemNotFound"), "Flavor priv could not be found.");
+}
+
+#[tokio::test]
+async fn key_pairs_are_imported_generated_and_kept_per_user() {
+    let c = TestCloud::start().await;
+    let admin = Api { c: &c, token: c.admin_token().await };
+    let member = c.project_member("key-user").await;
+    let user = Api { c: &c, token: member.token.clone() };
+
+    let r = user.at("2.1", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "imported", "public_key": ED25519}}))).await;
+    assert_eq!(r.status, StatusCode::OK, "2.1 answers 200: {}", r.body);
+    assert_eq!(r.body["keypair"]["fingerprint"], "8f:d2:51:4d:b8:f5:6f:30:5e:e6:0d:a1:9d:e3:cc:cf");
+    assert!(r.body["keypair"].get("type").is_none() && r.body["keypair"].get("private_key").is_none());
+    let r = user.at("2.2", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "generated"}}))).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert!(r.body["keypair"]["private_key"].as_str().unwrap().starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+    assert!(r.body["keypair"]["public_key"].as_str().unwrap().starts_with("ssh-rsa "));
+    assert_eq!(r.body["keypair"]["type"], "ssh");
+    let r = user.at("2.2", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "cert", "type": "x509"}}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.body["keypair"]["public_key"].as_str().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+
+    let r = user.at("2.2", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "imported", "public_key": ED25519}}))).await;
+    assert_eq!(fault(&r, "conflictingRequest"), "Key pair 'imported' already exists.");
+    let r = user.at("2.2", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "bad", "public_key": "ssh-rsa nonsense"}}))).await;
+    assert_eq!(fault(&r, "badRequest"), "Keypair data is invalid: failed to generate fingerprint");
+    let r = user.at("2.92", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "gen92"}}))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "2.92 no longer generates keys");
+    let r = user.at("2.92", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "me@host.x", "public_key": ED25519}}))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+    let r = user.at("2.35", Method::GET, "/os-keypairs?limit=2", None).await;
+    let names: Vec<&str> = r.body["keypairs"].as_array().unwrap().iter().map(|k| k["keypair"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["cert", "generated"]);
+    let next = r.body["keypairs_links"][0]["href"].as_str().expect("a full page links to the next");
+    let rest = c.call_with(Method::GET, next, Some(&user.token), None, &[("OpenStack-API-Version", "compute 2.35")]).await;
+    assert_eq!(rest.body["keypairs"].as_array().unwrap().len(), 2, "{}", rest.body);
+    let r = user.at("2.2", Method::GET, "/os-keypairs/imported", None).await;
+    let k = &r.body["keypair"];
+    assert_eq!(
+        (k["user_id"].as_str(), k["deleted"].as_bool(), k["type"].as_str()),
+        (Some(member.user_id.as_str()), Some(false), Some("ssh"))
+    );
+    assert!(k["id"].is_i64() && k["created_at"].is_string());
+
+    // Another user's key pairs are theirs: invisible to members, reachable by admins (2.10).
+    let r = admin.at("2.2", Method::GET, "/os-keypairs/imported", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(fault(&r, "itemNotFound").starts_with("Keypair imported not found for user "));
+    let path = format!("/os-keypairs/imported?user_id={}", member.user_id);
+    assert_eq!(admin.at("2.10", Method::GET, &path, None).await.status, StatusCode::OK);
+    let r = user.at("2.10", Method::GET, "/os-keypairs?user_id=someone-else", None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = admin
+        .at(
+            "2.10",
+            Method::POST,
+            "/os-keypairs",
+            Some(json!({"keypair": {"name": "given", "public_key": ED25519, "user_id": member.user_id}})),
+        )
+        .await;
+    assert_eq!(r.body["keypair"]["user_id"], member.user_id.as_str());
+
+    assert_eq!(user.at("2.1", Method::DELETE, "/os-keypairs/imported", None).await.status, StatusCode::ACCEPTED);
+    assert_eq!(user.at("2.2", Method::DELETE, "/os-keypairs/cert", None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(user.at("2.2", Method::DELETE, "/os-keypairs/cert", None).await.status, StatusCode::NOT_FOUND);
+}
