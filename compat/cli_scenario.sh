@@ -480,6 +480,18 @@ osd keypair delete "key-$sfx" "gen-$sfx"
 expect_no_line "$(osd keypair list -f value -c Name)" "key-$sfx" "keypair list after delete"
 ok
 
+step "compute service list / set --disable / hypervisor list / availability zone list"
+chost=$(osa compute service list --service nova-compute -f value -c Host | head -1)
+expect_nonempty "$chost" "a compute host"
+expect_line "$(osa hypervisor list -f value -c 'Hypervisor Hostname')" "$chost" "hypervisor list"
+expect_eq "$(osa hypervisor list -f json | jqr --arg h "$chost" '.[] | select(."Hypervisor Hostname" == $h) | .State')" up "hypervisor state"
+osa compute service set --disable --disable-reason "cli $sfx" "$chost" nova-compute
+expect_eq "$(osa compute service list --service nova-compute --host "$chost" -f value -c Status)" disabled "service status after --disable"
+osa compute service set --enable "$chost" nova-compute
+expect_eq "$(osa compute service list --service nova-compute --host "$chost" -f value -c Status)" enabled "service status after --enable"
+expect_line "$(osd availability zone list -f value -c 'Zone Name')" "nova" "availability zone list"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

@@ -46,9 +46,13 @@ impl TestCloud {
         TestCloud { cloud, dir, http: reqwest::Client::new() }
     }
 
-    /// Starts a cloud with default settings.
+    /// Starts a cloud with default settings, but without compute hosts, whose resource
+    /// providers would otherwise show up in placement's tests (compute's tests ask for
+    /// them with [`TestCloud::start_with`]).
     pub async fn start() -> TestCloud {
-        Self::start_with(Config::default()).await
+        let mut config = Config::default();
+        config.compute.fake_computes = 0;
+        Self::start_with(config).await
     }
 
     async fn boot(dir: &std::path::Path, config: Config) -> Cloud {

@@ -193,7 +193,7 @@ async fn catalog_administration_shows_up_in_tokens() {
     let a = Caller::admin(&c).await;
     let region = a.call(Method::PUT, "/regions/West", Some(json!({"region": {"description": "west"}}))).await;
     assert_eq!(region.status, StatusCode::CREATED);
-    let svc = a.create("/services", "service", json!({"type": "compute", "name": "nova"})).await;
+    let svc = a.create("/services", "service", json!({"type": "block-storage", "name": "cinder"})).await;
     let bad = a
         .call(Method::POST, "/endpoints", Some(json!({"endpoint": {"service_id": svc["id"], "interface": "sideways", "url": "http://x"}})))
         .await;
@@ -219,21 +219,28 @@ async fn catalog_administration_shows_up_in_tokens() {
         .create(
             "/endpoints",
             "endpoint",
-            json!({"service_id": svc["id"], "interface": "public", "url": "http://nova:8774/v2.1", "region_id": "West"}),
+            json!({"service_id": svc["id"], "interface": "public", "url": "http://cinder:8776/v3", "region_id": "West"}),
         )
         .await;
     assert_eq!(ep["region"], "West");
     let catalog = a.call(Method::GET, "/auth/catalog", None).await;
-    let compute =
-        catalog.body["catalog"].as_array().unwrap().iter().find(|s| s["type"] == "compute").cloned().expect("new service in the catalog");
-    assert_eq!(compute["name"], "nova");
-    assert!(compute["endpoints"].as_array().unwrap().iter().any(|e| e["url"] == "http://nova:8774/v2.1" && e["interface"] == "public"));
+    let block_storage = catalog.body["catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["type"] == "block-storage")
+        .cloned()
+        .expect("new service in the catalog");
+    assert_eq!(block_storage["name"], "cinder");
+    assert!(
+        block_storage["endpoints"].as_array().unwrap().iter().any(|e| e["url"] == "http://cinder:8776/v3" && e["interface"] == "public")
+    );
     let in_use = a.call(Method::DELETE, "/regions/West", None).await;
     assert_eq!(in_use.status, StatusCode::FORBIDDEN, "a region with endpoints stays");
     assert_eq!(a.call(Method::DELETE, &format!("/services/{}", svc["id"].as_str().unwrap()), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(a.call(Method::DELETE, "/regions/West", None).await.status, StatusCode::NO_CONTENT);
     let catalog = a.call(Method::GET, "/auth/catalog", None).await;
-    assert!(catalog.body["catalog"].as_array().unwrap().iter().all(|s| s["type"] != "compute"));
+    assert!(catalog.body["catalog"].as_array().unwrap().iter().all(|s| s["type"] != "block-storage"));
 }
 
 #[tokio::test]
@@ -320,8 +327,8 @@ async fn lists_are_truncated_at_list_limit() {
     let projects = a.call(Method::GET, "/projects", None).await;
     assert_eq!(projects.body["projects"].as_array().unwrap().len(), 2, "three projects exist, two are listed");
     assert_eq!(projects.body["truncated"], true);
-    let users = a.call(Method::GET, "/users", None).await;
-    assert!(users.body.get("truncated").is_none(), "two users fit");
+    let domains = a.call(Method::GET, "/domains", None).await;
+    assert!(domains.body.get("truncated").is_none(), "the one domain fits");
 }
 
 #[tokio::test]

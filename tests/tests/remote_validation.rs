@@ -14,8 +14,8 @@ use system_tests::TestCloud;
 
 fn credentials() -> ServiceCredentials {
     ServiceCredentials {
-        username: "nova".into(),
-        password: "nova-service-pw".into(),
+        username: "remote-role".into(),
+        password: "remote-role-pw".into(),
         user_domain_name: "Default".into(),
         project_name: "service".into(),
         project_domain_name: "Default".into(),
@@ -49,7 +49,7 @@ async fn protected_service(validator: Validator) -> String {
 async fn remote_roles_validate_cache_and_see_revocations_within_the_ttl() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    c.make_service_user(&admin, "nova", "nova-service-pw").await;
+    c.make_service_user(&admin, "remote-role", "remote-role-pw").await;
 
     let identity_url = format!("{}/identity", c.cloud.base_url);
     let remote =
@@ -79,7 +79,7 @@ async fn remote_roles_validate_cache_and_see_revocations_within_the_ttl() {
     assert_eq!(whoami(Some("gAAAAAjunk".into()), None).await.status, StatusCode::UNAUTHORIZED);
 
     let (nova_token, _) = c
-        .password_token("nova", "nova-service-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}})))
+        .password_token("remote-role", "remote-role-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}})))
         .await
         .unwrap();
     let with_service = whoami(Some(user_token.clone()), Some(nova_token)).await;
@@ -130,7 +130,7 @@ async fn compute_like_service(validator: Validator) -> String {
 async fn remote_roles_hold_credential_tokens_to_their_access_rules() {
     let c = TestCloud::start().await;
     let admin = c.admin_token().await;
-    c.make_service_user(&admin, "nova", "nova-service-pw").await;
+    c.make_service_user(&admin, "remote-role", "remote-role-pw").await;
 
     let (user_token, body) = c
         .password_token("admin", system_tests::ADMIN_PASSWORD, Some(json!({"project": {"name": "demo", "domain": {"id": "default"}}})))
@@ -164,7 +164,7 @@ async fn remote_roles_hold_credential_tokens_to_their_access_rules() {
     assert_eq!(get("/v2.1/servers/abc", restricted.clone()).await, StatusCode::UNAUTHORIZED, "no rule allows it");
     assert_eq!(get("/v2.1/servers/abc", user_token.clone()).await, StatusCode::OK, "unrestricted tokens are not held to rules");
     let (nova_token, _) = c
-        .password_token("nova", "nova-service-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}})))
+        .password_token("remote-role", "remote-role-pw", Some(json!({"project": {"name": "service", "domain": {"id": "default"}}})))
         .await
         .unwrap();
     let with_service = |service: String| {

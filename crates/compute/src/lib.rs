@@ -6,6 +6,7 @@
 pub mod api;
 pub mod domain;
 pub mod http;
+pub mod rpc;
 pub mod store;
 
 pub use domain::Compute;

@@ -46,6 +46,8 @@ pub struct Cloud {
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
+    /// Conductors and compute agents: they stop when dropped.
+    compute_components: (Vec<compute::rpc::ConductorService>, Vec<hypervisor::Agent>),
 }
 
 /// The catalog entries of every role this binary serves, at `base_url`.
@@ -107,7 +109,7 @@ pub async fn open_image(data_dir: &Path, config: &Config, limits: http_api::Limi
     let staging = image::store::FileStore::open(&data_dir.join("image-staging")).context("image staging directory")?;
     let policy = with_overrides(image::domain::policy::default_policy()?, data_dir, &["image-policy.yaml", "image-policy.json"])?;
     let quotas = image::domain::quotas::QuotaSource { limits, region: REGION.into() };
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into());
+    let host = host_name();
     let data_dir_path = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_owned());
     let mut image_config = image::ImageConfig { worker: format!("{host}:{}", data_dir_path.display()), ..Default::default() };
     if let Some(ports) = &config.image.import_allowed_ports {
@@ -134,20 +136,97 @@ pub async fn open_placement(data_dir: &Path, config: &Config) -> anyhow::Result<
     Ok(placement::Placement::new(store, policy).await?)
 }
 
-/// Opens compute's API database (`DATA_DIR/compute_api.db` by default), creating the
-/// default flavors on a new cloud.
-pub async fn open_compute(data_dir: &Path, config: &Config) -> anyhow::Result<compute::Compute> {
-    let url = match &config.database.compute_api {
-        Some(url) => url.clone(),
-        None => format!("sqlite://{}", data_dir.join("compute_api.db").display()),
-    };
+/// Compute's API role with its cells (cell0 and cell1 on a new cloud), each cell's
+/// in-process bus, and placement reached as nova's service user. Creates the default
+/// flavors on a new cloud.
+pub async fn open_compute(
+    data_dir: &Path,
+    config: &Config,
+    placement: Arc<client::Placement>,
+) -> anyhow::Result<(compute::Compute, compute::domain::cells::Buses)> {
+    let sqlite = |name: &str| format!("sqlite://{}", data_dir.join(name).display());
+    let url = config.database.compute_api.clone().unwrap_or_else(|| sqlite("compute_api.db"));
     let store = compute::store::Store::new(db::Database::connect(&url).await?);
     store.migrate().await.context("compute API database migration")?;
+    let cell0 = config.database.compute_cell0.clone().unwrap_or_else(|| sqlite("compute_cell0.db"));
+    let cell1 = config.database.compute_cell1.clone().unwrap_or_else(|| sqlite("compute_cell1.db"));
+    compute::domain::cells::ensure_default_cells(&store, &cell0, &cell1).await?;
+    let cells = compute::domain::cells::Cells::open(&store).await?;
+    let mut buses = compute::domain::cells::Buses::default();
+    for cell in cells.all() {
+        let url = &cell.mapping.transport_url;
+        if url.starts_with(compute::domain::cells::IN_PROCESS_SCHEME) {
+            buses.insert(url, Arc::new(bus::InProcessBus::new()));
+        } else {
+            tracing::error!(cell = %cell.mapping.name, "the cell's bus is not in-process, and no other transport is built yet: the cell is unavailable");
+        }
+    }
     let policy = with_overrides(compute::domain::policy::default_policy()?, data_dir, &["compute-policy.yaml", "compute-policy.json"])?;
-    let compute = compute::Compute::new(store, policy);
+    let settings =
+        compute::domain::ComputeSettings { service_down_time: Duration::from_secs(config.compute.service_down_time), ..Default::default() };
+    let compute = compute::Compute::new(store, cells, buses.clone(), placement, policy, settings);
     compute.bootstrap_flavors().await?;
-    Ok(compute)
+    Ok((compute, buses))
 }
+
+/// This machine's host name, which its services are registered as.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into())
+}
+
+/// The compute parts that run beside the API in one process: each compute cell's
+/// conductor, and `fake_computes` agents with fake drivers in cell1.
+async fn start_compute_components(
+    compute: &compute::Compute,
+    buses: &compute::domain::cells::Buses,
+    placement: Arc<client::Placement>,
+    config: &crate::config::ComputeConfig,
+) -> anyhow::Result<(Vec<compute::rpc::ConductorService>, Vec<hypervisor::Agent>)> {
+    let host = host_name();
+    let report_interval = Duration::from_secs(config.report_interval);
+    let mut conductors = Vec::new();
+    let mut agents = Vec::new();
+    for cell in compute.cells().compute_cells() {
+        let (Ok(store), Ok(bus)) = (cell.store(), buses.of(cell)) else { continue };
+        conductors.push(compute::rpc::Conductor::serve(store.clone(), bus.as_ref(), &host, report_interval).await?);
+        if cell.mapping.name != "cell1" {
+            continue;
+        }
+        let size = hypervisor::FakeHostSize {
+            vcpus: config.fake_host_vcpus,
+            memory_mb: config.fake_host_memory_mb,
+            local_gb: config.fake_host_local_gb,
+        };
+        for i in 1..=config.fake_computes {
+            let name = if config.fake_computes == 1 { host.clone() } else { format!("{host}-{i}") };
+            let settings = hypervisor::AgentSettings {
+                report_interval,
+                resource_interval: Duration::from_secs(config.resource_interval),
+                ..hypervisor::AgentSettings::for_host(&name)
+            };
+            let conductor = compute::rpc::ConductorClient::new(bus.clone(), Duration::from_secs(30));
+            let driver = Arc::new(hypervisor::FakeDriver::new(&name, size));
+            agents.push(hypervisor::Agent::start(settings, driver, bus.clone(), conductor, placement.clone()).await?);
+        }
+    }
+    Ok((conductors, agents))
+}
+
+/// Maps new compute hosts to their cells every `interval`.
+fn spawn_host_discovery(compute: Arc<compute::Compute>, interval: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        loop {
+            tick.tick().await;
+            if let Err(e) = compute.discover_hosts().await {
+                tracing::warn!(error = %e, "host discovery failed");
+            }
+        }
+    })
+}
+
+/// Every call one service makes to another gives up after this long.
+const SERVICE_CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The region the cloud bootstraps and its services live in.
 pub const REGION: &str = "RegionOne";
@@ -210,8 +289,13 @@ impl Cloud {
         };
         let base_url = format!("http://{host}:{}", addr.port());
         let identity = Arc::new(open_identity(&opts.data_dir, &opts.config, &format!("{base_url}/identity")).await?);
-        let spec =
-            BootstrapSpec { admin_password: opts.admin_password.clone(), region: REGION.into(), services: served_services(&base_url) };
+        let service_users = crate::service_users::load_all(&opts.data_dir)?;
+        let spec = BootstrapSpec {
+            admin_password: opts.admin_password.clone(),
+            region: REGION.into(),
+            services: served_services(&base_url),
+            service_users: service_users.clone(),
+        };
         let bootstrap = identity.bootstrap(&spec).await?;
         crate::clouds::write(&opts.data_dir, &base_url, &bootstrap.passwords)?;
 
@@ -223,11 +307,20 @@ impl Cloud {
             validator: identity.clone(),
             endpoint: format!("{base_url}/placement").into(),
         };
-        let compute_state = compute::AppState {
-            compute: Arc::new(open_compute(&opts.data_dir, &opts.config).await?),
-            validator: identity.clone(),
-            endpoint: format!("{base_url}/compute").into(),
+        let nova = service_users.iter().find(|u| u.name == "nova").context("nova's service user")?;
+        let credentials = client::ServiceCredentials {
+            username: nova.name.clone(),
+            password: nova.password.clone(),
+            user_domain_name: "Default".into(),
+            project_name: "service".into(),
+            project_domain_name: "Default".into(),
         };
+        let session = Arc::new(client::Session::new(&format!("{base_url}/identity"), credentials, SERVICE_CALL_TIMEOUT)?);
+        let placement_client = Arc::new(client::Placement::new(session, REGION));
+        let (compute, buses) = open_compute(&opts.data_dir, &opts.config, placement_client.clone()).await?;
+        let compute = Arc::new(compute);
+        let compute_state =
+            compute::AppState { compute: compute.clone(), validator: identity.clone(), endpoint: format!("{base_url}/compute").into() };
         // Keystone answers `/v3` and `/v3/` alike, so identity's paths lose a trailing
         // slash; Glance does not (`GET /v2/images/` names no image), so image's keep it.
         let identity_app = tower_http::normalize_path::NormalizePathLayer::trim_trailing_slash()
@@ -248,8 +341,13 @@ impl Cloud {
                 })
                 .await
         });
-        let background = vec![spawn_revocation_sync(identity.clone()), spawn_task_purge(images)];
-        Ok(Cloud { addr, base_url, bootstrap, identity, shutdown: Some(tx), server, background })
+        let (conductors, agents) = start_compute_components(&compute, &buses, placement_client, &opts.config.compute).await?;
+        let background = vec![
+            spawn_revocation_sync(identity.clone()),
+            spawn_task_purge(images),
+            spawn_host_discovery(compute, Duration::from_secs(opts.config.compute.discover_hosts_interval)),
+        ];
+        Ok(Cloud { addr, base_url, bootstrap, identity, shutdown: Some(tx), server, background, compute_components: (conductors, agents) })
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server.
@@ -257,6 +355,7 @@ impl Cloud {
         for task in &self.background {
             task.abort();
         }
+        self.compute_components = (Vec::new(), Vec::new());
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

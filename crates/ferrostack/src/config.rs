@@ -15,6 +15,43 @@ pub struct Config {
     pub identity: identity::IdentityConfig,
     /// Image settings: where image data is stored.
     pub image: ImageSettings,
+    /// Compute settings: heartbeats, host discovery, the fake hosts `up` runs.
+    pub compute: ComputeConfig,
+}
+
+/// Compute's settings (Nova's `report_interval`, `service_down_time`, ...), in seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ComputeConfig {
+    /// Fake compute hosts `ferrostack up` runs in its own process (`--fake-computes`).
+    pub fake_computes: usize,
+    /// Each fake host's vCPUs, memory (MiB) and disk (GiB).
+    pub fake_host_vcpus: i64,
+    pub fake_host_memory_mb: i64,
+    pub fake_host_local_gb: i64,
+    /// How often services send heartbeats.
+    pub report_interval: u64,
+    /// How old a service's last heartbeat may be before it counts as down.
+    pub service_down_time: u64,
+    /// How often agents report their resources.
+    pub resource_interval: u64,
+    /// How often new compute hosts are mapped to their cell.
+    pub discover_hosts_interval: u64,
+}
+
+impl Default for ComputeConfig {
+    fn default() -> Self {
+        ComputeConfig {
+            fake_computes: 1,
+            fake_host_vcpus: 32,
+            fake_host_memory_mb: 131_072,
+            fake_host_local_gb: 2048,
+            report_interval: 10,
+            service_down_time: 60,
+            resource_interval: 60,
+            discover_hosts_interval: 30,
+        }
+    }
 }
 
 /// Image data stores, as Glance's `enabled_backends`. None configured means one store,
@@ -54,8 +91,12 @@ pub struct DatabaseConfig {
     pub image: Option<String>,
     /// Placement's database URL.
     pub placement: Option<String>,
-    /// Compute's API database URL (flavors, key pairs).
+    /// Compute's API database URL (flavors, key pairs, cell and host mappings).
     pub compute_api: Option<String>,
+    /// cell0's database URL, used when the cells are first created.
+    pub compute_cell0: Option<String>,
+    /// cell1's database URL, used when the cells are first created.
+    pub compute_cell1: Option<String>,
 }
 
 impl Config {

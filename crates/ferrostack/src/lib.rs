@@ -4,6 +4,7 @@
 pub mod cloud;
 pub mod clouds;
 pub mod config;
+pub mod service_users;
 
 pub use cloud::{Cloud, CloudOptions};
 pub use config::Config;

@@ -42,6 +42,10 @@ enum Command {
         /// Admin password; generated and printed once on first start when not given.
         #[arg(long, env = "FERROSTACK_ADMIN_PASSWORD", hide_env_values = true)]
         admin_password: Option<String>,
+        /// Compute hosts with the fake driver to run in this process (default 1, or
+        /// `[compute] fake_computes`).
+        #[arg(long)]
+        fake_computes: Option<usize>,
     },
     /// Administrative tasks.
     Manage {
@@ -86,9 +90,18 @@ fn init_logging() {
     tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).init();
 }
 
-async fn up(common: Common, listen: SocketAddr, public_host: Option<String>, admin_password: Option<String>) -> anyhow::Result<()> {
+async fn up(
+    common: Common,
+    listen: SocketAddr,
+    public_host: Option<String>,
+    admin_password: Option<String>,
+    fake_computes: Option<usize>,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let config = Config::load(common.config.as_deref(), &common.data_dir)?;
+    let mut config = Config::load(common.config.as_deref(), &common.data_dir)?;
+    if let Some(n) = fake_computes {
+        config.compute.fake_computes = n;
+    }
     let opts = CloudOptions { data_dir: common.data_dir.clone(), listen, public_host, admin_password, config };
     let cloud = Cloud::start(opts).await?;
     let clouds_yaml = std::fs::canonicalize(common.data_dir.join("clouds.yaml")).unwrap_or_else(|_| common.data_dir.join("clouds.yaml"));
@@ -140,7 +153,12 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
         Task::Bootstrap { admin_password, public_url } => {
             let public_url = public_url.trim_end_matches('/').to_owned();
             let identity = open_identity(&common.data_dir, &config, &format!("{public_url}/identity")).await?;
-            let spec = BootstrapSpec { admin_password, region: REGION.into(), services: served_services(&public_url) };
+            let spec = BootstrapSpec {
+                admin_password,
+                region: REGION.into(),
+                services: served_services(&public_url),
+                service_users: ferrostack::service_users::load_all(&common.data_dir)?,
+            };
             let outcome = identity.bootstrap(&spec).await?;
             ferrostack::clouds::write(&common.data_dir, &public_url, &outcome.passwords).context("writing clouds.yaml")?;
             println!("bootstrap done{}", if outcome.first { " (first time)" } else { "" });
@@ -156,7 +174,9 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
 async fn main() -> anyhow::Result<()> {
     init_logging();
     match Cli::parse().command {
-        Command::Up { common, listen, public_host, admin_password } => up(common, listen, public_host, admin_password).await,
+        Command::Up { common, listen, public_host, admin_password, fake_computes } => {
+            up(common, listen, public_host, admin_password, fake_computes).await
+        }
         Command::Manage { common, task } => manage(common, task).await,
     }
 }

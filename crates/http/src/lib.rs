@@ -13,7 +13,8 @@ pub mod request_id;
 
 pub use access_rules::ServiceType;
 pub use auth::{AuthFailure, Authenticated, TokenValidator, Validator};
+pub use client::ServiceCredentials;
 pub use error::keystone_error;
 pub use limits::{LimitSource, Limits, LimitsUnavailable};
-pub use remote::{RemoteValidator, ServiceCredentials};
+pub use remote::RemoteValidator;
 pub use request_id::RequestId;

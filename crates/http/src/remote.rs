@@ -10,33 +10,19 @@ use std::time::{Duration, Instant};
 use common::RequestContext;
 use parking_lot::Mutex;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::auth::{AuthFailure, TokenValidator};
+use client::ServiceCredentials;
 
 /// Every call to identity gives up after this long.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A service token is renewed this long before it expires.
-const RENEW_MARGIN: Duration = Duration::from_secs(120);
-
-/// The service user a remote role authenticates as (it needs the `service` or `admin`
-/// role to validate other tokens).
-#[derive(Debug, Clone)]
-pub struct ServiceCredentials {
-    pub username: String,
-    pub password: String,
-    pub user_domain_name: String,
-    pub project_name: String,
-    pub project_domain_name: String,
-}
 
 /// Validates tokens by asking identity (`GET /v3/auth/tokens`), caching answers.
 pub struct RemoteValidator {
     http: reqwest::Client,
     identity_url: String,
-    credentials: ServiceCredentials,
-    service_token: tokio::sync::Mutex<Option<(String, Instant)>>,
+    session: client::Session,
     cache: Mutex<lru::LruCache<String, (Instant, RequestContext)>>,
     ttl: Duration,
     fetches: std::sync::atomic::AtomicU64,
@@ -50,12 +36,11 @@ impl RemoteValidator {
         credentials: ServiceCredentials,
         cache_size: NonZeroUsize,
         ttl: Duration,
-    ) -> Result<Self, reqwest::Error> {
+    ) -> Result<Self, client::ClientError> {
         Ok(RemoteValidator {
-            http: reqwest::Client::builder().timeout(CALL_TIMEOUT).build()?,
+            http: reqwest::Client::builder().timeout(CALL_TIMEOUT).build().map_err(|e| client::ClientError::Unavailable(e.to_string()))?,
             identity_url: identity_url.trim_end_matches('/').to_owned(),
-            credentials,
-            service_token: tokio::sync::Mutex::new(None),
+            session: client::Session::new(identity_url, credentials, CALL_TIMEOUT)?,
             cache: Mutex::new(lru::LruCache::new(cache_size)),
             ttl,
             fetches: std::sync::atomic::AtomicU64::new(0),
@@ -68,39 +53,7 @@ impl RemoteValidator {
     }
 
     async fn service_token(&self, renew: bool) -> Result<String, AuthFailure> {
-        let mut slot = self.service_token.lock().await;
-        if let Some((token, renew_at)) = slot.as_ref()
-            && !renew
-            && Instant::now() < *renew_at
-        {
-            return Ok(token.clone());
-        }
-        let c = &self.credentials;
-        let body = json!({"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {"name": c.username, "domain": {"name": c.user_domain_name}, "password": c.password}}},
-            "scope": {"project": {"name": c.project_name, "domain": {"name": c.project_domain_name}}},
-        }});
-        let unavailable = |why: String| AuthFailure::Unavailable(format!("getting a service token from {}: {why}", self.identity_url));
-        let res = self
-            .http
-            .post(format!("{}/v3/auth/tokens?nocatalog", self.identity_url))
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
-        if res.status() != StatusCode::CREATED {
-            return Err(unavailable(format!("status {}", res.status())));
-        }
-        let token = res
-            .headers()
-            .get("x-subject-token")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .ok_or_else(|| unavailable("no X-Subject-Token".into()))?;
-        let body: Value = res.json().await.map_err(|e| unavailable(e.to_string()))?;
-        let lifetime = expires_in(&body).unwrap_or(RENEW_MARGIN);
-        *slot = Some((token.clone(), Instant::now() + lifetime.saturating_sub(RENEW_MARGIN)));
-        Ok(token)
+        self.session.token(renew).await.map_err(|e| AuthFailure::Unavailable(e.to_string()))
     }
 
     async fn fetch(&self, token: &str, request_id: &str) -> Result<(RequestContext, Duration), AuthFailure> {
@@ -123,7 +76,7 @@ impl RemoteValidator {
                     let body: Value = res.json().await.map_err(|e| AuthFailure::Unavailable(e.to_string()))?;
                     let ctx = context_from_token(&body, request_id)
                         .ok_or_else(|| AuthFailure::Unavailable("identity returned a malformed token body".into()))?;
-                    return Ok((ctx, expires_in(&body).unwrap_or_default()));
+                    return Ok((ctx, client::token_lifetime(&body).unwrap_or_default()));
                 }
                 StatusCode::NOT_FOUND => return Err(AuthFailure::Unauthorized),
                 // Our own token was refused (expired or revoked): renew it once.
@@ -133,13 +86,6 @@ impl RemoteValidator {
         }
         Err(AuthFailure::Unavailable("identity refuses this service's credentials".into()))
     }
-}
-
-/// How long until the token in a token body expires.
-fn expires_in(body: &Value) -> Option<Duration> {
-    let at = common::time::parse_client_time(body["token"]["expires_at"].as_str()?)?;
-    let left = at - common::time::now_micros();
-    Some(Duration::from_micros(u64::try_from(left).unwrap_or(0)))
 }
 
 /// The request context a token body describes.
@@ -195,6 +141,8 @@ impl TokenValidator for RemoteValidator {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -212,7 +160,7 @@ mod tests {
         assert_eq!(ctx.roles, ["member", "reader"]);
         assert_eq!(ctx.audit_ids, ["a", "b"]);
         assert_eq!(ctx.trust_id.as_deref(), Some("t"));
-        assert!(expires_in(&body).unwrap() > Duration::from_secs(3600));
+        assert!(client::token_lifetime(&body).unwrap() > Duration::from_secs(3600));
         let system = json!({"token": {"user": {"id": "u", "domain": {"id": "d"}}, "system": {"all": true}, "roles": [], "audit_ids": []}});
         assert_eq!(context_from_token(&system, "r").unwrap().scope, common::Scope::System);
         assert!(context_from_token(&json!({"token": {}}), "r").is_none());

@@ -3,7 +3,9 @@
 //! Nova spells them, per microversion.
 
 pub mod flavors;
+pub mod hypervisors;
 pub mod keypairs;
+pub mod services;
 pub mod versions;
 
 use serde_json::{Map, Value};

@@ -1,16 +1,44 @@
 //! Compute's rules: what a request may do and what it changes, independent of HTTP
 //! and SQL.
 
+pub mod cells;
 pub mod extra_specs;
 pub mod flavors;
+pub mod hypervisors;
 pub mod keypairs;
 pub mod policy;
+pub mod services;
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use common::RequestContext;
 use common::policy::Policy;
 use serde_json::{Value, json};
 
 use crate::store::{Store, StoreError};
+
+/// Settings of the API role.
+#[derive(Debug, Clone)]
+pub struct ComputeSettings {
+    /// A service whose last heartbeat is older than this is down (Nova's
+    /// `service_down_time`).
+    pub service_down_time: Duration,
+    /// The availability zone of compute hosts in no zone-bearing aggregate.
+    pub default_availability_zone: String,
+    /// The zone of services that are not compute services.
+    pub internal_availability_zone: String,
+}
+
+impl Default for ComputeSettings {
+    fn default() -> Self {
+        ComputeSettings {
+            service_down_time: Duration::from_secs(60),
+            default_availability_zone: "nova".into(),
+            internal_availability_zone: "internal".into(),
+        }
+    }
+}
 
 /// The newest microversion served: `2.MAX_MINOR`.
 pub const MAX_MINOR: u16 = 96;
@@ -32,6 +60,22 @@ impl Version {
 impl std::fmt::Display for Version {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "2.{}", self.0)
+    }
+}
+
+/// How a request names a service or hypervisor: by integer id (before 2.53) or uuid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemId {
+    Number(i64),
+    Uuid(String),
+}
+
+impl std::fmt::Display for ItemId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ItemId::Number(n) => write!(f, "{n}"),
+            ItemId::Uuid(u) => f.write_str(u),
+        }
     }
 }
 
@@ -59,6 +103,9 @@ pub enum Error {
     /// Nova has this, Ferrostack not yet (501).
     #[error("{0}")]
     NotImplemented(String),
+    /// A part the request needs (a cell, a host's agent) cannot be reached (503).
+    #[error("{0}")]
+    Unavailable(String),
     /// The database failed (500).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -73,13 +120,25 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The compute service's API role.
 pub struct Compute {
     store: Store,
+    cells: cells::Cells,
+    buses: cells::Buses,
+    placement: Arc<client::Placement>,
     policy: Policy,
+    settings: ComputeSettings,
 }
 
 impl Compute {
-    /// Serves `store` (migrated) under `policy`.
-    pub fn new(store: Store, policy: Policy) -> Self {
-        Compute { store, policy }
+    /// Serves the API database `store` (migrated) and `cells` under `policy`, reaching
+    /// each cell's agents over `buses` and placement as compute's service user.
+    pub fn new(
+        store: Store,
+        cells: cells::Cells,
+        buses: cells::Buses,
+        placement: Arc<client::Placement>,
+        policy: Policy,
+        settings: ComputeSettings,
+    ) -> Self {
+        Compute { store, cells, buses, placement, policy, settings }
     }
 
     /// Checks `rule` for the caller; `target` carries what the rule may compare with

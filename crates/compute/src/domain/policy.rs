@@ -1,5 +1,6 @@
-//! Nova's default policy for the routes compute serves: administrators manage flavors;
-//! project readers read extra specs; a user manages their own key pairs.
+//! Nova's default policy for the routes compute serves: administrators manage flavors,
+//! services and hypervisors; project readers read extra specs; a user manages their own
+//! key pairs; anyone lists availability zones.
 
 use common::policy::Policy;
 
@@ -8,7 +9,7 @@ const PROJECT_READER_OR_ADMIN: &str = "(role:reader and project_id:%(project_id)
 const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
 
 /// Every rule compute consults, with Nova's default.
-pub const DEFAULT_RULES: [(&str, &str); 16] = [
+pub const DEFAULT_RULES: [(&str, &str); 28] = [
     ("context_is_admin", "role:admin"),
     ("os_compute_api:os-flavor-manage:create", ADMIN),
     ("os_compute_api:os-flavor-manage:update", ADMIN),
@@ -25,6 +26,18 @@ pub const DEFAULT_RULES: [(&str, &str); 16] = [
     ("os_compute_api:os-keypairs:create", OWNER_OR_ADMIN),
     ("os_compute_api:os-keypairs:show", OWNER_OR_ADMIN),
     ("os_compute_api:os-keypairs:delete", OWNER_OR_ADMIN),
+    ("os_compute_api:os-services:list", ADMIN),
+    ("os_compute_api:os-services:update", ADMIN),
+    ("os_compute_api:os-services:delete", ADMIN),
+    ("os_compute_api:os-hypervisors:list", ADMIN),
+    ("os_compute_api:os-hypervisors:list-detail", ADMIN),
+    ("os_compute_api:os-hypervisors:show", ADMIN),
+    ("os_compute_api:os-hypervisors:statistics", ADMIN),
+    ("os_compute_api:os-hypervisors:uptime", ADMIN),
+    ("os_compute_api:os-hypervisors:search", ADMIN),
+    ("os_compute_api:os-hypervisors:servers", ADMIN),
+    ("os_compute_api:os-availability-zone:list", "@"),
+    ("os_compute_api:os-availability-zone:detail", ADMIN),
 ];
 
 /// Nova's defaults, ready for an operator's overrides.

@@ -3,7 +3,9 @@
 
 mod error;
 mod flavors;
+mod hypervisors;
 mod keypairs;
+mod services;
 
 use std::sync::Arc;
 
@@ -50,12 +52,9 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value> {
 
 /// Nova's resources that Ferrostack does not serve yet: asking for them is a 501 that
 /// says so, not a 404 that suggests a typo.
-const NOT_YET_SERVED: [&str; 20] = [
+const NOT_YET_SERVED: [&str; 17] = [
     "servers",
-    "os-availability-zone",
     "os-aggregates",
-    "os-hypervisors",
-    "os-services",
     "os-quota-sets",
     "os-quota-class-sets",
     "limits",
@@ -88,6 +87,8 @@ fn v21(state: AppState) -> Router {
         .route("/", axum::routing::get(version_document))
         .merge(flavors::routes())
         .merge(keypairs::routes())
+        .merge(services::routes())
+        .merge(hypervisors::routes())
         .fallback(not_served)
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(axum::middleware::from_fn(error::microversion))

@@ -1,8 +1,11 @@
 //! Compute's tables and queries. Nothing here knows HTTP, microversions or policy.
 
+pub mod cell;
+mod cells;
 mod flavors;
 mod keypairs;
 
+pub use cells::{CellMappingRow, HostMappingRow};
 pub use flavors::{DuplicateFlavor, FlavorRow, FlavorVisibility};
 pub use keypairs::KeypairRow;
 
@@ -46,11 +49,16 @@ impl Store {
         self.db.pool()
     }
 
-    /// The next id of `counter`, taken inside `tx` (the counter's row stays locked until
-    /// it ends, so concurrent writers get distinct ids on every backend).
     async fn next_id(&self, tx: &mut Tx, counter: &str) -> Result<i64> {
-        sqlx::query(&self.sql("UPDATE id_counters SET last_id = last_id + 1 WHERE name = ?")).bind(counter).execute(&mut **tx).await?;
-        let row = sqlx::query(&self.sql("SELECT last_id FROM id_counters WHERE name = ?")).bind(counter).fetch_one(&mut **tx).await?;
-        Ok(sqlx::Row::try_get(&row, "last_id")?)
+        next_id(&self.db, tx, counter).await
     }
+}
+
+/// The next id of `counter` (a row of the database's `id_counters`), taken inside `tx`:
+/// the counter's row stays locked until it ends, so concurrent writers get distinct ids
+/// on every backend.
+async fn next_id(db: &Database, tx: &mut Tx, counter: &str) -> Result<i64> {
+    sqlx::query(&db.sql("UPDATE id_counters SET last_id = last_id + 1 WHERE name = ?")).bind(counter).execute(&mut **tx).await?;
+    let row = sqlx::query(&db.sql("SELECT last_id FROM id_counters WHERE name = ?")).bind(counter).fetch_one(&mut **tx).await?;
+    Ok(sqlx::Row::try_get(&row, "last_id")?)
 }

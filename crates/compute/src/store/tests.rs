@@ -101,3 +101,78 @@ async fn key_pairs_are_unique_per_user_and_page_by_name() {
         assert!(s.get_keypair("u2", "a").await.unwrap().is_some(), "{backend}: another user's key of the same name stays");
     }
 }
+
+fn node_report(host: &str, node: &str) -> cell::NodeReport {
+    cell::NodeReport {
+        host: host.into(),
+        hypervisor_hostname: node.into(),
+        hypervisor_type: "fake".into(),
+        hypervisor_version: 1000,
+        host_ip: "127.0.0.1".into(),
+        cpu_info: "{}".into(),
+        vcpus: 8,
+        memory_mb: 1024,
+        local_gb: 10,
+        vcpus_used: 0,
+        memory_mb_used: 512,
+        local_gb_used: 0,
+        running_vms: 0,
+        cpu_allocation_ratio: 4.0,
+        ram_allocation_ratio: 1.0,
+        disk_allocation_ratio: 1.0,
+    }
+}
+
+#[tokio::test]
+async fn services_beat_and_compute_nodes_keep_their_identity() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = cell::CellStore::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(
+            matches!(s.report_compute_node(&node_report("h1", "h1")).await, Err(StoreError::Reference)),
+            "{backend}: a node needs its host's service first"
+        );
+        let first = s.report_service("h1", "nova-compute", "compute", 10).await.unwrap();
+        let again = s.report_service("h1", "nova-compute", "compute", 20).await.unwrap();
+        assert_eq!((again.id, again.uuid.as_str(), again.report_count, again.last_seen_up), (first.id, first.uuid.as_str(), 2, Some(20)));
+        s.report_service("h1", "nova-conductor", "conductor", 20).await.unwrap();
+        assert_eq!(s.list_services().await.unwrap().len(), 2, "{backend}");
+
+        let node = s.report_compute_node(&node_report("h1", "h1")).await.unwrap();
+        let mut changed = node_report("h1", "h1");
+        changed.vcpus_used = 3;
+        let same = s.report_compute_node(&changed).await.unwrap();
+        assert_eq!((same.uuid.as_str(), same.report.vcpus_used, same.mapped), (node.uuid.as_str(), 3, false), "{backend}");
+        s.mark_host_mapped("h1").await.unwrap();
+        assert!(s.list_compute_nodes().await.unwrap()[0].mapped, "{backend}");
+
+        assert!(s.update_service(&first.uuid, true, Some("maintenance"), true).await.unwrap());
+        let updated = s.get_service(&first.uuid).await.unwrap().unwrap();
+        assert_eq!((updated.disabled, updated.disabled_reason.as_deref(), updated.forced_down), (true, Some("maintenance"), true));
+        assert!(s.delete_service(&first.uuid).await.unwrap());
+        assert!(s.list_compute_nodes().await.unwrap().is_empty(), "{backend}: a deleted service takes its nodes along");
+        assert!(!s.delete_service(&first.uuid).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn cells_and_host_mappings() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        crate::domain::cells::ensure_default_cells(&s, "sqlite://c0.db", "sqlite://c1.db").await.unwrap();
+        crate::domain::cells::ensure_default_cells(&s, "sqlite://x.db", "sqlite://y.db").await.unwrap();
+        let cells = s.list_cells().await.unwrap();
+        let names: Vec<&str> = cells.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["cell0", "cell1"], "{backend}: created once");
+        assert_eq!(cells[1].transport_url, "inproc://cell1");
+        assert!(s.map_host("h1", &cells[1].uuid).await.unwrap());
+        assert!(!s.map_host("h1", &cells[1].uuid).await.unwrap(), "{backend}: mapping twice is a no-op");
+        assert_eq!(s.list_host_mappings().await.unwrap(), vec![HostMappingRow { host: "h1".into(), cell_uuid: cells[1].uuid.clone() }]);
+        s.unmap_host("h1").await.unwrap();
+        assert!(s.list_host_mappings().await.unwrap().is_empty());
+        assert!(s.delete_cell(&cells[1].uuid).await.unwrap());
+    }
+}

@@ -38,6 +38,26 @@ pub struct BootstrapSpec {
     pub region: String,
     /// The catalog entries.
     pub services: Vec<ServiceSpec>,
+    /// The users the cloud's own services act as, in project `service` with role
+    /// `service`.
+    pub service_users: Vec<ServiceUser>,
+}
+
+/// A service's own user (nova's, to call placement).
+#[derive(Clone)]
+pub struct ServiceUser {
+    /// The user name.
+    pub name: String,
+    /// Its password.
+    pub password: String,
+    /// Set the password even when the user exists (it was newly generated).
+    pub reset: bool,
+}
+
+impl std::fmt::Debug for ServiceUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceUser").field("name", &self.name).field("password", &"***").field("reset", &self.reset).finish()
+    }
 }
 
 /// What a bootstrap did.
@@ -221,12 +241,12 @@ impl Identity {
         let admin_role = self.ensure_role("admin").await?;
         let member_role = self.ensure_role("member").await?;
         let reader_role = self.ensure_role("reader").await?;
-        self.ensure_role("service").await?;
+        let service_role = self.ensure_role("service").await?;
         self.store.create_implied_role(&admin_role.id, &member_role.id).await?;
         self.store.create_implied_role(&member_role.id, &reader_role.id).await?;
 
         let admin_project = self.ensure_project("admin", "Bootstrap project for initializing the cloud.").await?;
-        self.ensure_project("service", "Project for the cloud's own service users.").await?;
+        let service_project = self.ensure_project("service", "Project for the cloud's own service users.").await?;
         let demo_project = self.ensure_project("demo", "A project for trying the cloud as an ordinary user.").await?;
 
         let (admin, admin_password, generated) = self.ensure_user("admin", &admin_project, spec.admin_password.clone()).await?;
@@ -242,6 +262,14 @@ impl Identity {
             outcome.passwords.extend(demo_password.map(|p| ("demo".to_owned(), p)));
             outcome.generated.push("demo".to_owned());
             self.ensure_grant(&demo, TargetType::Project, &demo_project.id, &member_role).await?;
+        }
+
+        for su in &spec.service_users {
+            let exists = self.store.get_user_by_name(DEFAULT_DOMAIN_ID, &su.name).await?.is_some();
+            if !exists || su.reset {
+                let (user, _, _) = self.ensure_user(&su.name, &service_project, Some(su.password.clone())).await?;
+                self.ensure_grant(&user, TargetType::Project, &service_project.id, &service_role).await?;
+            }
         }
 
         if self.store.get_region(&spec.region).await?.is_none() {

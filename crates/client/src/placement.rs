@@ -1,0 +1,113 @@
+//! The placement API, as compute's agents and scheduler use it.
+
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+use crate::{ClientError, Session};
+
+/// The microversion every call asks for.
+const MICROVERSION: &str = "placement 1.39";
+
+/// How often a write that lost a generation race is retried with a fresh generation.
+const GENERATION_RETRIES: usize = 5;
+
+/// One resource class of a provider's inventory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inventory {
+    pub resource_class: String,
+    pub total: i64,
+    pub reserved: i64,
+    pub min_unit: i64,
+    pub max_unit: i64,
+    pub step_size: i64,
+    pub allocation_ratio: f64,
+}
+
+/// A placement client acting as a service user.
+pub struct Placement {
+    session: Arc<Session>,
+    region: String,
+    endpoint: OnceCell<String>,
+}
+
+impl Placement {
+    /// A client for the placement endpoint of `region` in the session's catalog.
+    pub fn new(session: Arc<Session>, region: &str) -> Self {
+        Placement { session, region: region.to_owned(), endpoint: OnceCell::new() }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<&Value>, request_id: &str) -> Result<(StatusCode, Value), ClientError> {
+        let base = self.endpoint.get_or_try_init(|| self.session.endpoint("placement", &self.region)).await?;
+        let url = format!("{base}{path}");
+        self.session.send(method, &url, body, &[("openstack-api-version", MICROVERSION)], request_id).await
+    }
+
+    fn refused(method: &Method, path: &str, status: StatusCode, body: &Value) -> ClientError {
+        ClientError::Status {
+            service: "placement",
+            method: method.to_string(),
+            path: path.to_owned(),
+            status: status.as_u16(),
+            body: body.to_string(),
+        }
+    }
+
+    /// Creates the root provider `uuid` named `name` unless it exists.
+    pub async fn ensure_provider(&self, uuid: &str, name: &str, request_id: &str) -> Result<(), ClientError> {
+        let path = format!("/resource_providers/{uuid}");
+        match self.call(Method::GET, &path, None, request_id).await? {
+            (StatusCode::OK, _) => return Ok(()),
+            (StatusCode::NOT_FOUND, _) => {}
+            (status, body) => return Err(Self::refused(&Method::GET, &path, status, &body)),
+        }
+        let body = json!({"uuid": uuid, "name": name});
+        match self.call(Method::POST, "/resource_providers", Some(&body), request_id).await? {
+            (StatusCode::OK, _) => Ok(()),
+            // Another agent of the same host got there first.
+            (StatusCode::CONFLICT, _) if self.call(Method::GET, &path, None, request_id).await?.0 == StatusCode::OK => Ok(()),
+            (status, body) => Err(Self::refused(&Method::POST, "/resource_providers", status, &body)),
+        }
+    }
+
+    /// Replaces a provider's whole inventory, retrying when its generation moved.
+    pub async fn set_inventory(&self, uuid: &str, inventories: &[Inventory], request_id: &str) -> Result<(), ClientError> {
+        let path = format!("/resource_providers/{uuid}/inventories");
+        let classes: serde_json::Map<String, Value> = inventories
+            .iter()
+            .map(|i| {
+                let body = json!({"total": i.total, "reserved": i.reserved, "min_unit": i.min_unit, "max_unit": i.max_unit,
+                                  "step_size": i.step_size, "allocation_ratio": i.allocation_ratio});
+                (i.resource_class.clone(), body)
+            })
+            .collect();
+        let mut last = None;
+        for _ in 0..GENERATION_RETRIES {
+            let (status, current) = self.call(Method::GET, &path, None, request_id).await?;
+            if status != StatusCode::OK {
+                return Err(Self::refused(&Method::GET, &path, status, &current));
+            }
+            if current["inventories"] == Value::Object(classes.clone()) {
+                return Ok(());
+            }
+            let body = json!({"resource_provider_generation": current["resource_provider_generation"], "inventories": classes});
+            match self.call(Method::PUT, &path, Some(&body), request_id).await? {
+                (StatusCode::OK, _) => return Ok(()),
+                (StatusCode::CONFLICT, b) if b.to_string().contains("placement.concurrent_update") => last = Some(b),
+                (status, b) => return Err(Self::refused(&Method::PUT, &path, status, &b)),
+            }
+        }
+        Err(Self::refused(&Method::PUT, &path, StatusCode::CONFLICT, &last.unwrap_or(Value::Null)))
+    }
+
+    /// Deletes a provider; one that is already gone is fine.
+    pub async fn delete_provider(&self, uuid: &str, request_id: &str) -> Result<(), ClientError> {
+        let path = format!("/resource_providers/{uuid}");
+        match self.call(Method::DELETE, &path, None, request_id).await? {
+            (StatusCode::NO_CONTENT | StatusCode::NOT_FOUND, _) => Ok(()),
+            (status, body) => Err(Self::refused(&Method::DELETE, &path, status, &body)),
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Compute agents (nova-compute): one per host, each serving the cell's `compute` topic
+//! as its host name. An agent registers its service and sends heartbeats to the cell's
+//! conductor, reports its hypervisors there and their inventories to placement, and
+//! runs instances through a [`Driver`].
+
+mod agent;
+mod driver;
+mod fake;
+
+pub use agent::{Agent, AgentSettings};
+pub use driver::{Driver, DriverError, HostResources};
+pub use fake::{FakeDriver, FakeHostSize};
