@@ -492,6 +492,21 @@ expect_eq "$(osa compute service list --service nova-compute --host "$chost" -f 
 expect_line "$(osd availability zone list -f value -c 'Zone Name')" "nova" "availability zone list"
 ok
 
+step "aggregate create --zone / add host / set --property / show / hypervisor show / remove host / delete"
+agg="agg-$sfx"
+osa aggregate create --zone "az-$sfx" "$agg" >/dev/null
+osa aggregate add host "$agg" "$chost" >/dev/null
+osa aggregate set --property "ssd=true" "$agg"
+expect_eq "$(osa aggregate show "$agg" -f json | jqr '.properties.ssd')" true "aggregate property"
+expect_eq "$(osa aggregate show "$agg" -f json | jqr '.hosts[0]')" "$chost" "aggregate hosts"
+expect_eq "$(osa compute service list --service nova-compute --host "$chost" -f value -c Zone)" "az-$sfx" "the host's zone"
+expect_eq "$(osa hypervisor show "$chost" -f json | jqr '.aggregates[0]')" "$agg" "hypervisor show lists its aggregate"
+os_must_fail "not empty|HTTP 400" --os-cloud ferrostack-admin aggregate delete "$agg"
+osa aggregate remove host "$agg" "$chost" >/dev/null
+osa aggregate delete "$agg"
+expect_no_line "$(osa aggregate list -f value -c Name)" "$agg" "aggregate list after delete"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

@@ -166,3 +166,116 @@ async fn services_that_stop_sending_heartbeats_go_down() {
     let r = at(&c, &admin, "2.53", Method::GET, "/os-services?binary=nova-compute", None).await;
     assert_eq!(r.body["services"][0]["state"], "down");
 }
+
+#[tokio::test]
+async fn aggregates_group_hosts_into_zones_and_placement_aggregates() {
+    let c = TestCloud::start_with(config(2, 1, 60)).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("aggregate-viewer").await;
+    let nodes = hypervisors(&c, &admin, 2).await;
+    let (host1, host2) =
+        (nodes[0]["service"]["host"].as_str().unwrap().to_owned(), nodes[1]["service"]["host"].as_str().unwrap().to_owned());
+    let rp1 = nodes[0]["id"].as_str().unwrap().to_owned();
+
+    let r =
+        at(&c, &admin, "2.41", Method::POST, "/os-aggregates", Some(json!({"aggregate": {"name": "rack-1", "availability_zone": "az1"}})))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let agg = r.body["aggregate"].clone();
+    assert!(agg.get("hosts").is_none() && agg.get("metadata").is_none(), "create shows neither hosts nor metadata: {agg}");
+    assert_eq!(agg["availability_zone"], "az1");
+    let (id, uuid) = (agg["id"].as_i64().unwrap(), agg["uuid"].as_str().unwrap().to_owned());
+    let r = at(&c, &member.token, "2.41", Method::GET, "/os-aggregates", None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = at(&c, &admin, "2.1", Method::POST, "/os-aggregates", Some(json!({"aggregate": {"name": "rack-1"}}))).await;
+    assert_eq!(r.body["conflictingRequest"]["message"], "Aggregate rack-1 already exists.");
+
+    // A host joins: its zone becomes the aggregate's, and its provider the placement aggregate.
+    let add = |host: &str| json!({"add_host": {"host": host}});
+    let r = at(&c, &admin, "2.41", Method::POST, &format!("/os-aggregates/{id}/action"), Some(add(&host1))).await;
+    assert_eq!(r.body["aggregate"]["hosts"], json!([host1]), "{}", r.body);
+    assert_eq!(r.body["aggregate"]["metadata"], json!({"availability_zone": "az1"}));
+    let r = c
+        .call_with(
+            Method::GET,
+            &c.placement(&format!("/resource_providers/{rp1}/aggregates")),
+            Some(&admin),
+            None,
+            &[("OpenStack-API-Version", "placement 1.19")],
+        )
+        .await;
+    assert_eq!(r.body["aggregates"], json!([uuid]), "{}", r.body);
+    let r = at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{id}/action"), Some(add(&host1))).await;
+    assert_eq!(r.body["conflictingRequest"]["message"], format!("Aggregate {id} already has host {host1}."));
+    let r = at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{id}/action"), Some(add("no-such-host"))).await;
+    assert_eq!(r.body["itemNotFound"]["message"], "Compute host no-such-host could not be found.");
+    let services = at(&c, &admin, "2.53", Method::GET, &format!("/os-services?host={host1}"), None).await;
+    assert_eq!(services.body["services"][0]["zone"], "az1");
+    let r = at(&c, &member.token, "2.1", Method::GET, "/os-availability-zone", None).await;
+    let zones: Vec<&str> = r.body["availabilityZoneInfo"].as_array().unwrap().iter().map(|z| z["zoneName"].as_str().unwrap()).collect();
+    assert_eq!(zones, ["az1", "nova"], "host2 stays in the default zone");
+
+    // A host may not be in two zones.
+    let r =
+        at(&c, &admin, "2.1", Method::POST, "/os-aggregates", Some(json!({"aggregate": {"name": "rack-2", "availability_zone": "az2"}})))
+            .await;
+    let other = r.body["aggregate"]["id"].as_i64().unwrap();
+    let r = at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{other}/action"), Some(add(&host1))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        r.body["conflictingRequest"]["message"],
+        format!("Cannot add host to aggregate {other}. Reason: One or more hosts already in availability zone(s) ['az1'].")
+    );
+    assert_eq!(
+        at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{other}/action"), Some(add(&host2))).await.status,
+        StatusCode::OK
+    );
+
+    // Metadata merges, null removes; the zone can be renamed but never emptied.
+    let meta = json!({"set_metadata": {"metadata": {"ssd": "true", "gpu": "1"}}});
+    at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{id}/action"), Some(meta)).await;
+    let meta = json!({"set_metadata": {"metadata": {"gpu": null}}});
+    let r = at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{id}/action"), Some(meta)).await;
+    assert_eq!(r.body["aggregate"]["metadata"], json!({"availability_zone": "az1", "ssd": "true"}));
+    let r = at(
+        &c,
+        &admin,
+        "2.1",
+        Method::PUT,
+        &format!("/os-aggregates/{id}"),
+        Some(json!({"aggregate": {"name": "rack-one", "availability_zone": "az9"}})),
+    )
+    .await;
+    assert_eq!((r.body["aggregate"]["name"].as_str(), r.body["aggregate"]["availability_zone"].as_str()), (Some("rack-one"), Some("az9")));
+    assert!(r.body["aggregate"]["updated_at"].is_string());
+    let r =
+        at(&c, &admin, "2.1", Method::PUT, &format!("/os-aggregates/{id}"), Some(json!({"aggregate": {"availability_zone": null}}))).await;
+    assert_eq!(
+        r.body["badRequest"]["message"],
+        format!("Cannot update aggregate {id}. Reason: Aggregate rack-one does not support empty named availability zone.")
+    );
+
+    // Hosts leave before the aggregate goes; unknown ids are 404, non-integers 400.
+    let r = at(&c, &admin, "2.1", Method::DELETE, &format!("/os-aggregates/{id}"), None).await;
+    assert_eq!(r.body["badRequest"]["message"], format!("Cannot remove host from aggregate {id}. Reason: Host aggregate is not empty."));
+    let r =
+        at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{id}/action"), Some(json!({"remove_host": {"host": host1}}))).await;
+    assert_eq!(r.body["aggregate"]["hosts"], json!([]));
+    let r = c
+        .call_with(
+            Method::GET,
+            &c.placement(&format!("/resource_providers/{rp1}/aggregates")),
+            Some(&admin),
+            None,
+            &[("OpenStack-API-Version", "placement 1.19")],
+        )
+        .await;
+    assert_eq!(r.body["aggregates"], json!([]));
+    let r =
+        at(&c, &admin, "2.1", Method::POST, &format!("/os-aggregates/{id}/action"), Some(json!({"remove_host": {"host": host1}}))).await;
+    assert_eq!(r.body["itemNotFound"]["message"], format!("Cannot remove host {host1} in aggregate {id}"));
+    assert_eq!(at(&c, &admin, "2.1", Method::DELETE, &format!("/os-aggregates/{id}"), None).await.status, StatusCode::OK);
+    assert_eq!(at(&c, &admin, "2.1", Method::GET, &format!("/os-aggregates/{id}"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(at(&c, &admin, "2.1", Method::GET, "/os-aggregates/-1", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(at(&c, &admin, "2.1", Method::GET, "/os-aggregates/abc", None).await.status, StatusCode::BAD_REQUEST);
+}

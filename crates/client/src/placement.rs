@@ -110,4 +110,35 @@ impl Placement {
             (status, body) => Err(Self::refused(&Method::DELETE, &path, status, &body)),
         }
     }
+
+    /// Adds (`member`) or removes a placement aggregate of a provider, retrying when
+    /// the provider's generation moved. A provider that does not exist is a 404 error.
+    pub async fn set_provider_aggregate(&self, uuid: &str, aggregate: &str, member: bool, request_id: &str) -> Result<(), ClientError> {
+        let path = format!("/resource_providers/{uuid}/aggregates");
+        let mut last = None;
+        for _ in 0..GENERATION_RETRIES {
+            let (status, current) = self.call(Method::GET, &path, None, request_id).await?;
+            if status != StatusCode::OK {
+                return Err(Self::refused(&Method::GET, &path, status, &current));
+            }
+            let mut aggregates: Vec<String> =
+                current["aggregates"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_owned)).collect();
+            let present = aggregates.iter().any(|a| a == aggregate);
+            if present == member {
+                return Ok(());
+            }
+            if member {
+                aggregates.push(aggregate.to_owned());
+            } else {
+                aggregates.retain(|a| a != aggregate);
+            }
+            let body = json!({"aggregates": aggregates, "resource_provider_generation": current["resource_provider_generation"]});
+            match self.call(Method::PUT, &path, Some(&body), request_id).await? {
+                (StatusCode::OK, _) => return Ok(()),
+                (StatusCode::CONFLICT, b) if b.to_string().contains("placement.concurrent_update") => last = Some(b),
+                (status, b) => return Err(Self::refused(&Method::PUT, &path, status, &b)),
+            }
+        }
+        Err(Self::refused(&Method::PUT, &path, StatusCode::CONFLICT, &last.unwrap_or(Value::Null)))
+    }
 }

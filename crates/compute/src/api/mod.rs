@@ -2,6 +2,7 @@
 //! check them (with Nova's wording of what is wrong), and response bodies spelled as
 //! Nova spells them, per microversion.
 
+pub mod aggregates;
 pub mod flavors;
 pub mod hypervisors;
 pub mod keypairs;

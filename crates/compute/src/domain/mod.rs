@@ -1,6 +1,7 @@
 //! Compute's rules: what a request may do and what it changes, independent of HTTP
 //! and SQL.
 
+pub mod aggregates;
 pub mod cells;
 pub mod extra_specs;
 pub mod flavors;

@@ -1,5 +1,5 @@
 //! Nova's default policy for the routes compute serves: administrators manage flavors,
-//! services and hypervisors; project readers read extra specs; a user manages their own
+//! services, hypervisors and aggregates; project readers read extra specs; a user manages their own
 //! key pairs; anyone lists availability zones.
 
 use common::policy::Policy;
@@ -9,7 +9,7 @@ const PROJECT_READER_OR_ADMIN: &str = "(role:reader and project_id:%(project_id)
 const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
 
 /// Every rule compute consults, with Nova's default.
-pub const DEFAULT_RULES: [(&str, &str); 28] = [
+pub const DEFAULT_RULES: [(&str, &str); 36] = [
     ("context_is_admin", "role:admin"),
     ("os_compute_api:os-flavor-manage:create", ADMIN),
     ("os_compute_api:os-flavor-manage:update", ADMIN),
@@ -38,6 +38,14 @@ pub const DEFAULT_RULES: [(&str, &str); 28] = [
     ("os_compute_api:os-hypervisors:servers", ADMIN),
     ("os_compute_api:os-availability-zone:list", "@"),
     ("os_compute_api:os-availability-zone:detail", ADMIN),
+    ("os_compute_api:os-aggregates:index", ADMIN),
+    ("os_compute_api:os-aggregates:create", ADMIN),
+    ("os_compute_api:os-aggregates:show", ADMIN),
+    ("os_compute_api:os-aggregates:update", ADMIN),
+    ("os_compute_api:os-aggregates:delete", ADMIN),
+    ("os_compute_api:os-aggregates:add_host", ADMIN),
+    ("os_compute_api:os-aggregates:remove_host", ADMIN),
+    ("os_compute_api:os-aggregates:set_metadata", ADMIN),
 ];
 
 /// Nova's defaults, ready for an operator's overrides.

@@ -35,9 +35,12 @@ impl Compute {
         !s.forced_down && s.last_seen_up.is_some_and(|t| common::time::now_micros() - t <= window)
     }
 
-    fn view(&self, service: ServiceRow, cell_uuid: &str) -> ServiceView {
+    /// A service's view; a compute service's zone is that of its host's aggregates
+    /// (joined with commas should a host be in several), else the default zone.
+    fn view(&self, service: ServiceRow, cell_uuid: &str, aggregates: &[crate::store::AggregateRow]) -> ServiceView {
         let zone = if service.binary == COMPUTE_BINARY {
-            self.settings.default_availability_zone.clone()
+            let zones = Compute::host_zones(aggregates, &service.host);
+            if zones.is_empty() { self.settings.default_availability_zone.clone() } else { zones.join(",") }
         } else {
             self.settings.internal_availability_zone.clone()
         };
@@ -53,6 +56,7 @@ impl Compute {
     /// Every service of every reachable cell, without a policy check (for views that
     /// were authorized already).
     pub(crate) async fn all_services(&self, host: Option<&str>, binary: Option<&str>) -> Result<Vec<ServiceView>> {
+        let aggregates = self.store().list_aggregates().await?;
         let mut out = Vec::new();
         for cell in self.cells().compute_cells() {
             let store = match cell.store() {
@@ -66,7 +70,7 @@ impl Compute {
                 if host.is_some_and(|h| h != s.host) || binary.is_some_and(|b| b != s.binary) {
                     continue;
                 }
-                out.push(self.view(s, &cell.mapping.uuid));
+                out.push(self.view(s, &cell.mapping.uuid, &aggregates));
             }
         }
         Ok(out)

@@ -1,6 +1,7 @@
 //! Compute over HTTP: version documents, microversion negotiation and Nova's error
 //! bodies for every route under `/v2.1`, then thin handlers behind token validation.
 
+mod aggregates;
 mod error;
 mod flavors;
 mod hypervisors;
@@ -52,9 +53,8 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value> {
 
 /// Nova's resources that Ferrostack does not serve yet: asking for them is a 501 that
 /// says so, not a 404 that suggests a typo.
-const NOT_YET_SERVED: [&str; 17] = [
+const NOT_YET_SERVED: [&str; 16] = [
     "servers",
-    "os-aggregates",
     "os-quota-sets",
     "os-quota-class-sets",
     "limits",
@@ -89,6 +89,7 @@ fn v21(state: AppState) -> Router {
         .merge(keypairs::routes())
         .merge(services::routes())
         .merge(hypervisors::routes())
+        .merge(aggregates::routes())
         .fallback(not_served)
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(axum::middleware::from_fn(error::microversion))

@@ -1,10 +1,12 @@
 //! Compute's tables and queries. Nothing here knows HTTP, microversions or policy.
 
+mod aggregates;
 pub mod cell;
 mod cells;
 mod flavors;
 mod keypairs;
 
+pub use aggregates::AggregateRow;
 pub use cells::{CellMappingRow, HostMappingRow};
 pub use flavors::{DuplicateFlavor, FlavorRow, FlavorVisibility};
 pub use keypairs::KeypairRow;

@@ -176,3 +176,31 @@ async fn cells_and_host_mappings() {
         assert!(s.delete_cell(&cells[1].uuid).await.unwrap());
     }
 }
+
+#[tokio::test]
+async fn aggregates_keep_hosts_and_metadata() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let az = BTreeMap::from([("availability_zone".to_owned(), "az1".to_owned())]);
+        let a = s.create_aggregate("u-1", "rack", &az).await.unwrap();
+        assert!(matches!(s.create_aggregate("u-2", "rack", &BTreeMap::new()).await, Err(StoreError::Duplicate)), "{backend}");
+        s.add_aggregate_host(a.id, "h2").await.unwrap();
+        s.add_aggregate_host(a.id, "h1").await.unwrap();
+        assert!(matches!(s.add_aggregate_host(a.id, "h1").await, Err(StoreError::Duplicate)), "{backend}");
+        let changes = BTreeMap::from([("k".to_owned(), Some("v".to_owned())), ("availability_zone".to_owned(), None)]);
+        assert!(s.update_aggregate_metadata(a.id, &changes).await.unwrap());
+        let got = s.get_aggregate(a.id).await.unwrap().unwrap();
+        assert_eq!(got.hosts, ["h1", "h2"], "{backend}");
+        assert_eq!(got.metadata, BTreeMap::from([("k".to_owned(), "v".to_owned())]), "{backend}");
+        assert!(got.updated_at.is_some());
+        assert!(s.rename_aggregate(a.id, "rack-2").await.unwrap());
+        s.create_aggregate("u-3", "rack", &BTreeMap::new()).await.unwrap();
+        assert!(matches!(s.rename_aggregate(a.id, "rack").await, Err(StoreError::Duplicate)), "{backend}");
+        assert!(s.remove_aggregate_host(a.id, "h1").await.unwrap());
+        assert!(!s.remove_aggregate_host(a.id, "h1").await.unwrap());
+        assert!(s.delete_aggregate(a.id).await.unwrap());
+        assert_eq!(s.list_aggregates().await.unwrap().len(), 1, "{backend}");
+    }
+}
