@@ -507,6 +507,17 @@ osa aggregate delete "$agg"
 expect_no_line "$(osa aggregate list -f value -c Name)" "$agg" "aggregate list after delete"
 ok
 
+step "quota show / quota set --ram / limits show --absolute / quota delete"
+dproj=$(osd token issue -f value -c project_id)
+expect_eq "$(osd quota show "$dproj" -f json | jqr '.[] | select(.Resource == "instances") | .Limit')" 10 "default instances quota"
+osa quota set --ram 4096 --key-pairs 50 "$dproj"
+expect_eq "$(osd quota show "$dproj" -f json | jqr '.[] | select(.Resource == "ram") | .Limit')" 4096 "ram quota after set"
+expect_eq "$(osd limits show --absolute -f json | jqr '.[] | select(.Name == "keypairs") | .Value')" 50 "key pair limit"
+os_must_fail "HTTP 403|Policy doesn't allow" --os-cloud ferrostack quota set --ram 1 "$dproj"
+osa quota delete --compute "$dproj"
+expect_eq "$(osd quota show "$dproj" -f json | jqr '.[] | select(.Resource == "ram") | .Limit')" 51200 "ram quota after delete"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

@@ -244,3 +244,83 @@ async fn key_pairs_are_imported_generated_and_kept_per_user() {
     assert_eq!(user.at("2.2", Method::DELETE, "/os-keypairs/cert", None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(user.at("2.2", Method::DELETE, "/os-keypairs/cert", None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn quotas_default_update_revert_and_bound_key_pairs() {
+    let c = TestCloud::start().await;
+    let admin = Api { c: &c, token: c.admin_token().await };
+    let member = c.project_member("quota-user").await;
+    let user = Api { c: &c, token: member.token.clone() };
+    let project = member.project_id.clone();
+
+    let shown = user.at("2.1", Method::GET, &format!("/os-quota-sets/{project}"), None).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    let defaults = user.at("2.1", Method::GET, &format!("/os-quota-sets/{project}/defaults"), None).await;
+    assert_eq!(shown.body, defaults.body, "an untouched project has the defaults");
+    assert_eq!((shown.body["quota_set"]["id"].as_str(), shown.body["quota_set"]["instances"].as_i64()), (Some(project.as_str()), Some(10)));
+    assert_eq!(shown.body["quota_set"].as_object().unwrap().len(), 15, "14 resources and the id at 2.1");
+    let latest = user.at("2.57", Method::GET, &format!("/os-quota-sets/{project}"), None).await;
+    assert_eq!(latest.body["quota_set"].as_object().unwrap().len(), 8, "7 resources and the id from 2.57");
+    assert_eq!(user.at("2.1", Method::GET, "/os-quota-sets/someone-elses", None).await.status, StatusCode::FORBIDDEN);
+
+    let r = user.at("2.1", Method::PUT, &format!("/os-quota-sets/{project}"), Some(json!({"quota_set": {"ram": 0}}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = admin
+        .at("2.1", Method::PUT, &format!("/os-quota-sets/{project}"), Some(json!({"quota_set": {"ram": "5120", "key_pairs": 1}})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body["quota_set"].get("id").is_none(), "an update shows no id");
+    assert_eq!(r.body["quota_set"]["ram"], 5120);
+    let detail = admin.at("2.1", Method::GET, &format!("/os-quota-sets/{project}/detail"), None).await;
+    assert_eq!(detail.body["quota_set"]["ram"], json!({"limit": 5120, "in_use": 0, "reserved": 0}));
+    let r = admin.at("2.57", Method::PUT, &format!("/os-quota-sets/{project}"), Some(json!({"quota_set": {"injected_files": 1}}))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "injected files left at 2.57");
+
+    // A user's limit may not exceed what the project has left.
+    let path = format!("/os-quota-sets/{project}?user_id={}", member.user_id);
+    let r = admin.at("2.1", Method::PUT, &path, Some(json!({"quota_set": {"ram": 6000}}))).await;
+    assert_eq!(r.body["badRequest"]["message"], "Quota limit 6000 for ram must be less than or equal to 5120.");
+    let r = admin.at("2.1", Method::PUT, &path, Some(json!({"quota_set": {"ram": 2048}}))).await;
+    assert_eq!(r.body["quota_set"]["ram"], 2048);
+    let r = admin.at("2.1", Method::PUT, &format!("/os-quota-sets/{project}"), Some(json!({"quota_set": {"ram": 1024}}))).await;
+    assert_eq!(
+        r.body["badRequest"]["message"],
+        "Quota limit 1024 for ram must be greater than or equal to already used and reserved 2048."
+    );
+    let r =
+        admin.at("2.1", Method::PUT, &format!("/os-quota-sets/{project}"), Some(json!({"quota_set": {"ram": 1024, "force": true}}))).await;
+    assert_eq!(r.body["quota_set"]["ram"], 1024, "force skips the checks");
+
+    // The key pair quota binds: one allowed.
+    let key = |name: &str| json!({"keypair": {"name": name, "public_key": ED25519}});
+    assert_eq!(user.at("2.2", Method::POST, "/os-keypairs", Some(key("one"))).await.status, StatusCode::CREATED);
+    let r = user.at("2.2", Method::POST, "/os-keypairs", Some(key("two"))).await;
+    assert_eq!(fault(&r, "forbidden"), "Quota exceeded, too many key pairs.");
+
+    // Limits show the project's limits; another project's only to admins.
+    let r = user.at("2.1", Method::GET, "/limits", None).await;
+    assert_eq!((r.body["limits"]["absolute"]["maxTotalRAMSize"].as_i64(), r.body["limits"]["rate"].clone()), (Some(1024), json!([])));
+    assert_eq!(r.body["limits"]["absolute"].as_object().unwrap().len(), 19);
+    assert_eq!(user.at("2.1", Method::GET, &format!("/limits?tenant_id={project}"), None).await.status, StatusCode::FORBIDDEN);
+    let r = admin.at("2.57", Method::GET, &format!("/limits?tenant_id={project}"), None).await;
+    assert_eq!(
+        (r.body["limits"]["absolute"]["maxTotalKeypairs"].as_i64(), r.body["limits"]["absolute"].as_object().unwrap().len()),
+        (Some(1), 11)
+    );
+
+    // Delete reverts project and users to the defaults; class "default" moves the defaults.
+    assert_eq!(admin.at("2.1", Method::DELETE, &format!("/os-quota-sets/{project}"), None).await.status, StatusCode::ACCEPTED);
+    let r = admin.at("2.1", Method::GET, &path, None).await;
+    assert_eq!(r.body["quota_set"]["ram"], 51200);
+    let r = admin.at("2.1", Method::PUT, "/os-quota-class-sets/default", Some(json!({"quota_class_set": {"instances": 50}}))).await;
+    assert_eq!(r.body["quota_class_set"]["instances"], 50, "{}", r.body);
+    assert!(r.body["quota_class_set"].get("server_groups").is_none(), "before 2.50 classes show no server groups");
+    let r = user.at("2.1", Method::GET, &format!("/os-quota-sets/{project}"), None).await;
+    assert_eq!(r.body["quota_set"]["instances"], 50);
+    let r = admin.at("2.50", Method::GET, "/os-quota-class-sets/default", None).await;
+    assert_eq!(
+        (r.body["quota_class_set"]["id"].as_str(), r.body["quota_class_set"]["server_groups"].as_i64()),
+        (Some("default"), Some(10))
+    );
+    assert_eq!(user.at("2.1", Method::GET, "/os-quota-class-sets/default", None).await.status, StatusCode::FORBIDDEN);
+}

@@ -6,6 +6,7 @@ pub mod aggregates;
 pub mod flavors;
 pub mod hypervisors;
 pub mod keypairs;
+pub mod quotas;
 pub mod services;
 pub mod versions;
 

@@ -59,9 +59,6 @@ pub struct CreatedKeypair {
     pub private_key: Option<String>,
 }
 
-/// How many key pairs a user may hold (Nova's `key_pairs` quota default).
-pub const KEY_PAIRS_PER_USER: usize = 100;
-
 /// `aa:bb:...`: lowercase hex pairs joined by colons, as Nova prints fingerprints.
 fn colon_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
@@ -175,9 +172,7 @@ impl Compute {
     /// Imports or generates a key pair.
     pub async fn create_keypair(&self, ctx: &RequestContext, new: NewKeypair) -> Result<CreatedKeypair> {
         let user_id = self.keypair_owner(ctx, "os_compute_api:os-keypairs:create", new.user_id.as_deref())?;
-        if self.store().count_keypairs(&user_id).await? >= KEY_PAIRS_PER_USER {
-            return Err(Error::Forbidden("Quota exceeded, too many key pairs.".into()));
-        }
+        self.check_keypair_quota(ctx, &user_id).await?;
         let (public_key, private_key) = match (&new.public_key, new.key_type) {
             (Some(k), _) => (k.clone(), None),
             (None, KeyType::Ssh) => {

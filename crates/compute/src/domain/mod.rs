@@ -8,6 +8,7 @@ pub mod flavors;
 pub mod hypervisors;
 pub mod keypairs;
 pub mod policy;
+pub mod quotas;
 pub mod services;
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Nova's default policy for the routes compute serves: administrators manage flavors,
-//! services, hypervisors and aggregates; project readers read extra specs; a user manages their own
-//! key pairs; anyone lists availability zones.
+//! services, hypervisors, aggregates and quotas; project readers read extra specs and
+//! their quotas; a user manages their own key pairs; anyone lists availability zones.
 
 use common::policy::Policy;
 
@@ -9,7 +9,7 @@ const PROJECT_READER_OR_ADMIN: &str = "(role:reader and project_id:%(project_id)
 const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
 
 /// Every rule compute consults, with Nova's default.
-pub const DEFAULT_RULES: [(&str, &str); 36] = [
+pub const DEFAULT_RULES: [(&str, &str); 45] = [
     ("context_is_admin", "role:admin"),
     ("os_compute_api:os-flavor-manage:create", ADMIN),
     ("os_compute_api:os-flavor-manage:update", ADMIN),
@@ -46,6 +46,15 @@ pub const DEFAULT_RULES: [(&str, &str); 36] = [
     ("os_compute_api:os-aggregates:add_host", ADMIN),
     ("os_compute_api:os-aggregates:remove_host", ADMIN),
     ("os_compute_api:os-aggregates:set_metadata", ADMIN),
+    ("os_compute_api:os-quota-sets:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-quota-sets:detail", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-quota-sets:defaults", "@"),
+    ("os_compute_api:os-quota-sets:update", ADMIN),
+    ("os_compute_api:os-quota-sets:delete", ADMIN),
+    ("os_compute_api:os-quota-class-sets:show", ADMIN),
+    ("os_compute_api:os-quota-class-sets:update", ADMIN),
+    ("os_compute_api:limits", "@"),
+    ("os_compute_api:limits:other_project", ADMIN),
 ];
 
 /// Nova's defaults, ready for an operator's overrides.

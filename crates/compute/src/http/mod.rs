@@ -6,6 +6,7 @@ mod error;
 mod flavors;
 mod hypervisors;
 mod keypairs;
+mod quotas;
 mod services;
 
 use std::sync::Arc;
@@ -53,11 +54,8 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value> {
 
 /// Nova's resources that Ferrostack does not serve yet: asking for them is a 501 that
 /// says so, not a 404 that suggests a typo.
-const NOT_YET_SERVED: [&str; 16] = [
+const NOT_YET_SERVED: [&str; 13] = [
     "servers",
-    "os-quota-sets",
-    "os-quota-class-sets",
-    "limits",
     "os-simple-tenant-usage",
     "os-server-groups",
     "os-server-external-events",
@@ -90,6 +88,7 @@ fn v21(state: AppState) -> Router {
         .merge(services::routes())
         .merge(hypervisors::routes())
         .merge(aggregates::routes())
+        .merge(quotas::routes())
         .fallback(not_served)
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(axum::middleware::from_fn(error::microversion))

@@ -5,11 +5,13 @@ pub mod cell;
 mod cells;
 mod flavors;
 mod keypairs;
+mod quotas;
 
 pub use aggregates::AggregateRow;
 pub use cells::{CellMappingRow, HostMappingRow};
 pub use flavors::{DuplicateFlavor, FlavorRow, FlavorVisibility};
 pub use keypairs::KeypairRow;
+pub use quotas::QuotaScope;
 
 #[cfg(test)]
 mod tests;

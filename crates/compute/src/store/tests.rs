@@ -204,3 +204,26 @@ async fn aggregates_keep_hosts_and_metadata() {
         assert_eq!(s.list_aggregates().await.unwrap().len(), 1, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn quota_limits_per_project_user_and_class() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let limits = |pairs: &[(&str, i64)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect::<BTreeMap<_, _>>();
+        s.set_quota_limits(QuotaScope::Project("p"), &limits(&[("ram", 100), ("cores", 4)])).await.unwrap();
+        s.set_quota_limits(QuotaScope::Project("p"), &limits(&[("ram", 200)])).await.unwrap();
+        s.set_quota_limits(QuotaScope::User { project: "p", user: "u1" }, &limits(&[("ram", 50)])).await.unwrap();
+        s.set_quota_limits(QuotaScope::User { project: "p", user: "u2" }, &limits(&[("ram", 30)])).await.unwrap();
+        s.set_quota_limits(QuotaScope::Class("default"), &limits(&[("instances", 5)])).await.unwrap();
+        assert_eq!(s.quota_limits(QuotaScope::Project("p")).await.unwrap(), limits(&[("cores", 4), ("ram", 200)]), "{backend}");
+        assert_eq!(s.user_quota_sums("p").await.unwrap(), limits(&[("ram", 80)]), "{backend}");
+        assert_eq!(s.quota_limits(QuotaScope::Class("default")).await.unwrap(), limits(&[("instances", 5)]));
+        s.delete_quota_limits("p", Some("u1")).await.unwrap();
+        assert_eq!(s.user_quota_sums("p").await.unwrap(), limits(&[("ram", 30)]), "{backend}");
+        s.delete_quota_limits("p", None).await.unwrap();
+        assert!(s.quota_limits(QuotaScope::Project("p")).await.unwrap().is_empty());
+        assert!(s.user_quota_sums("p").await.unwrap().is_empty(), "{backend}: a project's reset takes its users' limits too");
+    }
+}
