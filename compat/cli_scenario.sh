@@ -518,6 +518,15 @@ osa quota delete --compute "$dproj"
 expect_eq "$(osd quota show "$dproj" -f json | jqr '.[] | select(.Resource == "ram") | .Limit')" 51200 "ram quota after delete"
 ok
 
+step "server group create --policy / list / show / delete"
+sg="group-$sfx"
+osd server group create --policy anti-affinity "$sg" >/dev/null
+expect_line "$(osd server group list -f value -c Name)" "$sg" "server group list"
+expect_eq "$(osd server group show "$sg" -f value -c policy)" anti-affinity "server group policy"
+osd server group delete "$sg"
+expect_no_line "$(osd server group list -f value -c Name)" "$sg" "server group list after delete"
+ok
+
 step "user delete"
 osa user delete "$usr_id"
 expect_no_line "$(osa user list -f value -c ID)" "$usr_id" "user list after delete"

@@ -8,10 +8,10 @@
 #   (a) compat/cli_scenario.sh: the `openstack` CLI, every output checked;
 #   (b) tempest 47.0.0: the identity, image and compute tests of the 2022.11 interop
 #       guideline that the served APIs cover (compat/*-interop.loadlist, the required
-#       set: all must pass; compute's lists only the flavor and key pair tests until
+#       set: all must pass; compute's lists the flavor, key pair and zone tests until
 #       servers are served), then the broader tempest.api.identity v3 run (REGEX,
 #       default '^tempest\.api\.identity\.(admin\.)?v3\.'), tempest.api.image v2 run
-#       and tempest.api.compute flavors and key pairs run, reported only.
+#       and the tempest.api.compute run over what is served so far, reported only.
 # Exit status 1 when the CLI scenario fails or a required tempest test does not pass.
 # Everything is kept under compat/.work/run-TIMESTAMP/ (compat/.work/latest points at it):
 #   server.log, ferrostack.toml, cli_scenario.log, tempest-{interop,identity,image,compute}/ with
@@ -28,7 +28,7 @@ cd "$root"
 
 DEFAULT_FILTER='^tempest\.api\.identity\.(admin\.)?v3\.'
 image_filter='^tempest\.api\.image\.v2\.'
-compute_filter='^tempest\.api\.compute\.(flavors|keypairs)\.'
+compute_filter='^tempest\.(serial_tests\.)?api\.compute\.(flavors|keypairs|limits|quotas|servers\.test_availability_zone|admin\.test_(aggregates|services|hypervisor|availability_zone|quotas|flavors|keypairs))'
 usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 bin=${FERROSTACK_BIN:-$root/target/release/ferrostack}
@@ -187,7 +187,7 @@ interop_status=0
 if [ $run_tempest = 1 ]; then
   # The required set: every interop test of a service this cloud serves.
   cat "$here/identity-interop.loadlist" "$here/image-interop.loadlist" "$here/compute-interop.loadlist" > "$work/interop.loadlist"
-  run_tempest interop "required: interop 2022.11 identity, image and compute (flavor, key pair) tests" "$work/interop.loadlist" \
+  run_tempest interop "required: interop 2022.11 identity, image and compute (flavor, key pair, zone) tests" "$work/interop.loadlist" \
     --load-list "$work/interop.loadlist"
   interop_bad=$("$venv/bin/python3" - "$work/tempest-interop/summary.json" <<'EOF'
 import json, sys

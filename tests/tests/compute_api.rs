@@ -324,3 +324,58 @@ async fn quotas_default_update_revert_and_bound_key_pairs() {
     );
     assert_eq!(user.at("2.1", Method::GET, "/os-quota-class-sets/default", None).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn server_groups_belong_to_projects_and_count_against_the_quota() {
+    let c = TestCloud::start().await;
+    let admin = Api { c: &c, token: c.admin_token().await };
+    let member = c.project_member("group-user").await;
+    let user = Api { c: &c, token: member.token.clone() };
+
+    let r = user
+        .at("2.1", Method::POST, "/os-server-groups", Some(json!({"server_group": {"name": "web", "policies": ["anti-affinity"]}})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["server_group"]["policies"].clone(), r.body["server_group"]["metadata"].clone()),
+        (json!(["anti-affinity"]), json!({}))
+    );
+    let web = r.body["server_group"]["id"].as_str().unwrap().to_owned();
+    let body = json!({"server_group": {"name": "db", "policy": "anti-affinity", "rules": {"max_server_per_host": 2}}});
+    let r = user.at("2.64", Method::POST, "/os-server-groups", Some(body)).await;
+    assert_eq!(
+        (r.body["server_group"]["policy"].as_str(), r.body["server_group"]["rules"].clone()),
+        (Some("anti-affinity"), json!({"max_server_per_host": 2}))
+    );
+    assert_eq!(r.body["server_group"]["project_id"], member.project_id.as_str());
+    let body = json!({"server_group": {"name": "x", "policy": "affinity", "rules": {"max_server_per_host": 2}}});
+    let r = user.at("2.64", Method::POST, "/os-server-groups", Some(body)).await;
+    assert_eq!(fault(&r, "badRequest"), "Only anti-affinity policy supports rules.");
+    let r = user
+        .at("2.14", Method::POST, "/os-server-groups", Some(json!({"server_group": {"name": "s", "policies": ["soft-affinity"]}})))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "soft policies come with 2.15");
+
+    let r = user.at("2.64", Method::GET, "/os-server-groups", None).await;
+    assert_eq!(r.body["server_groups"].as_array().unwrap().len(), 2);
+    let r = admin.at("2.64", Method::GET, "/os-server-groups", None).await;
+    assert!(r.body["server_groups"].as_array().unwrap().is_empty(), "admins see their own project's groups");
+    let r = admin.at("2.64", Method::GET, "/os-server-groups?all_projects=True", None).await;
+    assert_eq!(r.body["server_groups"].as_array().unwrap().len(), 2, "and everyone's when they ask");
+    assert_eq!(admin.at("2.1", Method::GET, &format!("/os-server-groups/{web}"), None).await.status, StatusCode::OK);
+
+    // The server_groups quota counts them.
+    let quota = format!("/os-quota-sets/{}/detail", member.project_id);
+    assert_eq!(admin.at("2.1", Method::GET, &quota, None).await.body["quota_set"]["server_groups"]["in_use"], 2);
+    let path = format!("/os-quota-sets/{}", member.project_id);
+    let r = admin.at("2.1", Method::PUT, &path, Some(json!({"quota_set": {"server_groups": 1}}))).await;
+    assert_eq!(fault(&r, "badRequest"), "Quota limit 1 for server_groups must be greater than or equal to already used and reserved 2.");
+    admin.at("2.1", Method::PUT, &path, Some(json!({"quota_set": {"server_groups": 2}}))).await;
+    let r =
+        user.at("2.1", Method::POST, "/os-server-groups", Some(json!({"server_group": {"name": "third", "policies": ["affinity"]}}))).await;
+    assert_eq!(fault(&r, "forbidden"), "Quota exceeded, too many server groups.");
+
+    assert_eq!(user.at("2.1", Method::DELETE, &format!("/os-server-groups/{web}"), None).await.status, StatusCode::NO_CONTENT);
+    let r = user.at("2.1", Method::GET, &format!("/os-server-groups/{web}"), None).await;
+    assert_eq!(fault(&r, "itemNotFound"), format!("Instance group {web} could not be found."));
+}

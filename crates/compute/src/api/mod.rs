@@ -7,6 +7,7 @@ pub mod flavors;
 pub mod hypervisors;
 pub mod keypairs;
 pub mod quotas;
+pub mod server_groups;
 pub mod services;
 pub mod versions;
 

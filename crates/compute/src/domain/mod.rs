@@ -9,6 +9,7 @@ pub mod hypervisors;
 pub mod keypairs;
 pub mod policy;
 pub mod quotas;
+pub mod server_groups;
 pub mod services;
 
 use std::sync::Arc;

@@ -1,15 +1,18 @@
 //! Nova's default policy for the routes compute serves: administrators manage flavors,
 //! services, hypervisors, aggregates and quotas; project readers read extra specs and
-//! their quotas; a user manages their own key pairs; anyone lists availability zones.
+//! their quotas and server groups, members create server groups; a user manages their own
+//! key pairs; anyone lists availability zones.
 
 use common::policy::Policy;
 
 const ADMIN: &str = "rule:context_is_admin";
 const PROJECT_READER_OR_ADMIN: &str = "(role:reader and project_id:%(project_id)s) or rule:context_is_admin";
+const PROJECT_MEMBER: &str = "role:member and project_id:%(project_id)s";
+const PROJECT_MEMBER_OR_ADMIN: &str = "(role:member and project_id:%(project_id)s) or rule:context_is_admin";
 const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
 
 /// Every rule compute consults, with Nova's default.
-pub const DEFAULT_RULES: [(&str, &str); 45] = [
+pub const DEFAULT_RULES: [(&str, &str); 50] = [
     ("context_is_admin", "role:admin"),
     ("os_compute_api:os-flavor-manage:create", ADMIN),
     ("os_compute_api:os-flavor-manage:update", ADMIN),
@@ -55,6 +58,11 @@ pub const DEFAULT_RULES: [(&str, &str); 45] = [
     ("os_compute_api:os-quota-class-sets:update", ADMIN),
     ("os_compute_api:limits", "@"),
     ("os_compute_api:limits:other_project", ADMIN),
+    ("os_compute_api:os-server-groups:index", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-server-groups:index:all_projects", ADMIN),
+    ("os_compute_api:os-server-groups:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-server-groups:create", PROJECT_MEMBER),
+    ("os_compute_api:os-server-groups:delete", PROJECT_MEMBER_OR_ADMIN),
 ];
 
 /// Nova's defaults, ready for an operator's overrides.

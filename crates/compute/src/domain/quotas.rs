@@ -92,11 +92,34 @@ impl Compute {
     }
 
     /// What a project (or one of its users) uses. Nova reports key pairs and group
-    /// members as 0 here (they are per user or per group); instances, cores, ram and
-    /// server groups are 0 because Ferrostack serves neither servers nor server groups
-    /// yet; they are counted here when those land.
-    async fn quota_usage(&self, _project: &str, _user: Option<&str>) -> Result<BTreeMap<String, i64>> {
-        Ok(RESOURCES.iter().map(|(r, _)| ((*r).to_owned(), 0)).collect())
+    /// members as 0 here (they are per user or per group); instances, cores and ram are
+    /// 0 because Ferrostack serves no servers yet, and are counted here when it does.
+    async fn quota_usage(&self, project: &str, user: Option<&str>) -> Result<BTreeMap<String, i64>> {
+        let mut usage: BTreeMap<String, i64> = RESOURCES.iter().map(|(r, _)| ((*r).to_owned(), 0)).collect();
+        usage.insert("server_groups".into(), self.store().count_server_groups(project, user).await?);
+        Ok(usage)
+    }
+
+    /// Refuses one more server group beyond the project's or the user's quota.
+    pub(crate) async fn check_server_group_quota(&self, project: &str, user: &str) -> Result<()> {
+        self.server_group_quota(project, user, 1).await
+    }
+
+    /// After a create: refuses when the groups now exceed the quota (a race let two
+    /// creates pass the check).
+    pub(crate) async fn recheck_server_group_quota(&self, project: &str, user: &str) -> Result<()> {
+        self.server_group_quota(project, user, 0).await
+    }
+
+    async fn server_group_quota(&self, project: &str, user: &str, delta: i64) -> Result<()> {
+        let project_limit = self.project_limits(project).await?.get("server_groups").copied().unwrap_or(-1);
+        let user_limit = self.user_limits(project, user).await?.get("server_groups").copied().unwrap_or(-1);
+        let in_project = self.store().count_server_groups(project, None).await? + delta;
+        let by_user = self.store().count_server_groups(project, Some(user)).await? + delta;
+        if !within(project_limit, in_project) || !within(user_limit, by_user) {
+            return Err(Error::Forbidden("Quota exceeded, too many server groups.".into()));
+        }
+        Ok(())
     }
 
     fn authorize_project(&self, ctx: &RequestContext, rule: &str, project: &str) -> Result<()> {

@@ -7,6 +7,7 @@ mod flavors;
 mod hypervisors;
 mod keypairs;
 mod quotas;
+mod server_groups;
 mod services;
 
 use std::sync::Arc;
@@ -54,10 +55,9 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value> {
 
 /// Nova's resources that Ferrostack does not serve yet: asking for them is a 501 that
 /// says so, not a 404 that suggests a typo.
-const NOT_YET_SERVED: [&str; 13] = [
+const NOT_YET_SERVED: [&str; 12] = [
     "servers",
     "os-simple-tenant-usage",
-    "os-server-groups",
     "os-server-external-events",
     "os-migrations",
     "os-instance_usage_audit_log",
@@ -89,6 +89,7 @@ fn v21(state: AppState) -> Router {
         .merge(hypervisors::routes())
         .merge(aggregates::routes())
         .merge(quotas::routes())
+        .merge(server_groups::routes())
         .fallback(not_served)
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(axum::middleware::from_fn(error::microversion))

@@ -6,12 +6,14 @@ mod cells;
 mod flavors;
 mod keypairs;
 mod quotas;
+mod server_groups;
 
 pub use aggregates::AggregateRow;
 pub use cells::{CellMappingRow, HostMappingRow};
 pub use flavors::{DuplicateFlavor, FlavorRow, FlavorVisibility};
 pub use keypairs::KeypairRow;
 pub use quotas::QuotaScope;
+pub use server_groups::ServerGroupRow;
 
 #[cfg(test)]
 mod tests;

@@ -227,3 +227,31 @@ async fn quota_limits_per_project_user_and_class() {
         assert!(s.user_quota_sums("p").await.unwrap().is_empty(), "{backend}: a project's reset takes its users' limits too");
     }
 }
+
+#[tokio::test]
+async fn server_groups_are_counted_per_project_and_user() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let group = |uuid: &str, project: &str, user: &str| ServerGroupRow {
+            uuid: uuid.into(),
+            name: "g".into(),
+            project_id: project.into(),
+            user_id: user.into(),
+            policy: "anti-affinity".into(),
+            max_server_per_host: Some(2),
+            created_at: 1,
+        };
+        s.create_server_group(&group("a", "p1", "u1")).await.unwrap();
+        s.create_server_group(&group("b", "p1", "u2")).await.unwrap();
+        s.create_server_group(&group("c", "p2", "u1")).await.unwrap();
+        assert_eq!(s.count_server_groups("p1", None).await.unwrap(), 2, "{backend}");
+        assert_eq!(s.count_server_groups("p1", Some("u1")).await.unwrap(), 1, "{backend}");
+        assert_eq!(s.list_server_groups(Some("p1")).await.unwrap().len(), 2);
+        assert_eq!(s.list_server_groups(None).await.unwrap().len(), 3);
+        assert_eq!(s.get_server_group("a").await.unwrap(), Some(group("a", "p1", "u1")), "{backend}");
+        assert!(s.delete_server_group("a").await.unwrap());
+        assert!(!s.delete_server_group("a").await.unwrap());
+    }
+}
