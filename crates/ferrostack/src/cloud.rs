@@ -144,13 +144,7 @@ pub async fn open_compute(
     config: &Config,
     placement: Arc<client::Placement>,
 ) -> anyhow::Result<(compute::Compute, compute::domain::cells::Buses)> {
-    let sqlite = |name: &str| format!("sqlite://{}", data_dir.join(name).display());
-    let url = config.database.compute_api.clone().unwrap_or_else(|| sqlite("compute_api.db"));
-    let store = compute::store::Store::new(db::Database::connect(&url).await?);
-    store.migrate().await.context("compute API database migration")?;
-    let cell0 = config.database.compute_cell0.clone().unwrap_or_else(|| sqlite("compute_cell0.db"));
-    let cell1 = config.database.compute_cell1.clone().unwrap_or_else(|| sqlite("compute_cell1.db"));
-    compute::domain::cells::ensure_default_cells(&store, &cell0, &cell1).await?;
+    let store = open_compute_api(data_dir, config).await?;
     let cells = compute::domain::cells::Cells::open(&store).await?;
     let mut buses = compute::domain::cells::Buses::default();
     for cell in cells.all() {
@@ -167,6 +161,30 @@ pub async fn open_compute(
     let compute = compute::Compute::new(store, cells, buses.clone(), placement, policy, settings);
     compute.bootstrap_flavors().await?;
     Ok((compute, buses))
+}
+
+/// Compute's API database, migrated, with cell0 and cell1 on a new cloud.
+pub async fn open_compute_api(data_dir: &Path, config: &Config) -> anyhow::Result<compute::store::Store> {
+    let sqlite = |name: &str| format!("sqlite://{}", data_dir.join(name).display());
+    let url = config.database.compute_api.clone().unwrap_or_else(|| sqlite("compute_api.db"));
+    let store = compute::store::Store::new(db::Database::connect(&url).await?);
+    store.migrate().await.context("compute API database migration")?;
+    let cell0 = config.database.compute_cell0.clone().unwrap_or_else(|| sqlite("compute_cell0.db"));
+    let cell1 = config.database.compute_cell1.clone().unwrap_or_else(|| sqlite("compute_cell1.db"));
+    compute::domain::cells::ensure_default_cells(&store, &cell0, &cell1).await?;
+    Ok(store)
+}
+
+/// A URL with its password replaced by `***`, fit to print.
+pub fn masked_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 /// This machine's host name, which its services are registered as.
@@ -405,4 +423,17 @@ fn spawn_revocation_sync(identity: Arc<identity::Identity>) -> JoinHandle<()> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked_url;
+
+    #[test]
+    fn urls_lose_only_their_password() {
+        assert_eq!(masked_url("mysql://nova:s3cret@db:3306/nova_cell1"), "mysql://nova:***@db:3306/nova_cell1");
+        assert_eq!(masked_url("sqlite:///var/lib/f/compute_cell1.db"), "sqlite:///var/lib/f/compute_cell1.db");
+        assert_eq!(masked_url("inproc://cell1"), "inproc://cell1");
+        assert_eq!(masked_url("amqp://guest@rabbit:5672/"), "amqp://guest@rabbit:5672/");
+    }
 }

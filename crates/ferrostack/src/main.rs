@@ -81,6 +81,72 @@ enum Task {
     CredentialRotate,
     /// Re-encrypt every credential not encrypted with the primary credential key.
     CredentialMigrate,
+    /// Compute cells (Nova's `nova-manage cell_v2`).
+    #[command(subcommand)]
+    Cell(CellTask),
+}
+
+#[derive(Subcommand)]
+enum CellTask {
+    /// List the cells, with their database and bus (passwords masked).
+    List,
+    /// Add a cell with its own database and bus.
+    Create {
+        /// The cell's name.
+        #[arg(long)]
+        name: String,
+        /// Its database URL; `sqlite://DATA_DIR/compute_<name>.db` by default.
+        #[arg(long)]
+        database: Option<String>,
+        /// Its bus URL; its own in-process bus (`inproc://<name>`) by default.
+        #[arg(long)]
+        transport_url: Option<String>,
+    },
+    /// Delete a cell no host is mapped to.
+    Delete {
+        /// The cell's uuid.
+        #[arg(long)]
+        uuid: String,
+    },
+    /// Map compute hosts that have reported to their cells.
+    DiscoverHosts,
+}
+
+/// `ferrostack manage cell ...`.
+async fn manage_cell(data_dir: &std::path::Path, config: &Config, task: CellTask) -> anyhow::Result<()> {
+    use compute::domain::cells;
+    let api = ferrostack::cloud::open_compute_api(data_dir, config).await?;
+    match task {
+        CellTask::List => {
+            let hosts = api.list_host_mappings().await?;
+            for c in api.list_cells().await? {
+                let count = hosts.iter().filter(|h| h.cell_uuid == c.uuid).count();
+                let db = ferrostack::cloud::masked_url(&c.database_connection);
+                println!(
+                    "{}  {:<12} hosts: {count:<4} database: {db}  bus: {}",
+                    c.uuid,
+                    c.name,
+                    ferrostack::cloud::masked_url(&c.transport_url)
+                );
+            }
+        }
+        CellTask::Create { name, database, transport_url } => {
+            let database = database.unwrap_or_else(|| format!("sqlite://{}", data_dir.join(format!("compute_{name}.db")).display()));
+            let transport = transport_url.unwrap_or_else(|| format!("{}{name}", cells::IN_PROCESS_SCHEME));
+            let cell = cells::create_cell(&api, &name, &database, &transport).await?;
+            println!("created cell {} ({}); running clouds open it at their next start", cell.name, cell.uuid);
+        }
+        CellTask::Delete { uuid } => {
+            cells::delete_cell(&api, &uuid).await?;
+            println!("deleted cell {uuid}");
+        }
+        CellTask::DiscoverHosts => {
+            let opened = cells::Cells::open(&api).await?;
+            let mapped = cells::discover_hosts(&api, &opened).await?;
+            println!("{mapped} new host(s) mapped to their cell");
+        }
+    }
+    Ok(())
 }
 
 fn init_logging() {
@@ -146,9 +212,15 @@ async fn manage(common: Common, task: Task) -> anyhow::Result<()> {
             let rewritten = identity.migrate_credentials().await?;
             println!("{rewritten} credential(s) re-encrypted with the primary credential key");
         }
+        Task::Cell(cell_task) => manage_cell(&common.data_dir, &config, cell_task).await?,
         Task::DbSync => {
             open_identity(&common.data_dir, &config, "http://127.0.0.1:8080/identity").await?;
             println!("identity schema is up to date");
+            let api = ferrostack::cloud::open_compute_api(&common.data_dir, &config).await?;
+            for cell in compute::domain::cells::Cells::open(&api).await?.all() {
+                cell.store().map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            println!("compute API and cell schemas are up to date");
         }
         Task::Bootstrap { admin_password, public_url } => {
             let public_url = public_url.trim_end_matches('/').to_owned();

@@ -93,3 +93,25 @@ fn up_serves_identity_and_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "a clean stop exits 0: {status:?}");
 }
+
+#[test]
+fn manage_cell_creates_lists_and_deletes_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = |o: std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let list = text(ferrostack(dir.path(), &["manage", "cell", "list"]));
+    assert!(list.contains("00000000-0000-0000-0000-000000000000  cell0") && list.contains(" cell1 "), "{list}");
+    assert!(ferrostack(dir.path(), &["manage", "cell", "create", "--name", "cell2"]).status.success());
+    assert!(dir.path().join("compute_cell2.db").exists(), "the new cell's database is created");
+    let again = ferrostack(dir.path(), &["manage", "cell", "create", "--name", "cell2"]);
+    assert!(!again.status.success() && text(again).contains("a cell named cell2 exists already"));
+    let unreachable =
+        ferrostack(dir.path(), &["manage", "cell", "create", "--name", "far", "--database", "mysql://nova:hunter2@127.0.0.1:1/nova"]);
+    let said = text(unreachable);
+    assert!(said.contains("the cell's database cannot be used") && !said.contains("hunter2"), "{said}");
+    let list = text(ferrostack(dir.path(), &["manage", "cell", "list"]));
+    let uuid = list.lines().find(|l| l.contains(" cell2 ")).and_then(|l| l.split_whitespace().next()).expect("cell2 listed").to_owned();
+    assert!(ferrostack(dir.path(), &["manage", "cell", "delete", "--uuid", &uuid]).status.success());
+    let cell0 = ferrostack(dir.path(), &["manage", "cell", "delete", "--uuid", "00000000-0000-0000-0000-000000000000"]);
+    assert!(!cell0.status.success() && text(cell0).contains("cell0 cannot be deleted"));
+    assert!(text(ferrostack(dir.path(), &["manage", "cell", "discover-hosts"])).contains("0 new host(s) mapped"));
+}

@@ -92,35 +92,77 @@ pub async fn ensure_default_cells(api: &Store, cell0_url: &str, cell1_url: &str)
     Ok(())
 }
 
+/// Adds a cell whose database (created and migrated now, to prove it reachable) is at
+/// `database_url` and whose bus is at `transport_url`.
+pub async fn create_cell(api: &Store, name: &str, database_url: &str, transport_url: &str) -> Result<CellMappingRow> {
+    if name.is_empty() || name.len() > 255 {
+        return Err(Error::BadRequest("a cell's name is 1 to 255 characters".into()));
+    }
+    CellStore::open(database_url).await.map_err(|e| Error::BadRequest(format!("the cell's database cannot be used: {e}")))?;
+    let mapping = CellMappingRow {
+        uuid: uuid::Uuid::new_v4().to_string(),
+        name: name.to_owned(),
+        database_connection: database_url.to_owned(),
+        transport_url: transport_url.to_owned(),
+        disabled: false,
+        created_at: common::time::now_micros(),
+    };
+    match api.create_cell(&mapping).await {
+        Err(crate::store::StoreError::Duplicate) => Err(Error::Conflict(format!("a cell named {name} exists already"))),
+        other => other.map(|()| mapping).map_err(Error::from),
+    }
+}
+
+/// Deletes a cell that no host is mapped to (cell0 stays: it holds what failed to
+/// schedule).
+pub async fn delete_cell(api: &Store, uuid: &str) -> Result<()> {
+    if uuid == CELL0_UUID {
+        return Err(Error::BadRequest("cell0 cannot be deleted".into()));
+    }
+    let hosts: Vec<String> = api.list_host_mappings().await?.into_iter().filter(|m| m.cell_uuid == uuid).map(|m| m.host).collect();
+    if !hosts.is_empty() {
+        return Err(Error::Conflict(format!("the cell still has hosts: {}; delete their compute services first", hosts.join(", "))));
+    }
+    if !api.delete_cell(uuid).await? {
+        return Err(Error::NotFound(format!("no cell {uuid}")));
+    }
+    Ok(())
+}
+
+/// Maps every compute host not yet mapped to the cell that reported it, as Nova's host
+/// discovery does; answers how many hosts were mapped.
+pub async fn discover_hosts(api: &Store, cells: &Cells) -> Result<usize> {
+    let mut mapped = 0;
+    for cell in cells.compute_cells() {
+        let store = match cell.store() {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "host discovery skips a cell");
+                continue;
+            }
+        };
+        let hosts: std::collections::BTreeSet<String> =
+            store.list_compute_nodes().await?.into_iter().filter(|n| !n.mapped).map(|n| n.report.host).collect();
+        for host in hosts {
+            if api.map_host(&host, &cell.mapping.uuid).await? {
+                tracing::info!(%host, cell = %cell.mapping.name, "compute host mapped");
+                mapped += 1;
+            }
+            store.mark_host_mapped(&host).await?;
+        }
+    }
+    Ok(mapped)
+}
+
 impl Compute {
     /// The cloud's cells.
     pub fn cells(&self) -> &Cells {
         &self.cells
     }
 
-    /// Maps every compute host not yet mapped to the cell that reported it, as Nova's
-    /// host discovery does; answers how many hosts were mapped.
+    /// Maps new compute hosts to their cells (see [`discover_hosts`]).
     pub async fn discover_hosts(&self) -> Result<usize> {
-        let mut mapped = 0;
-        for cell in self.cells.compute_cells() {
-            let store = match cell.store() {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "host discovery skips a cell");
-                    continue;
-                }
-            };
-            let hosts: std::collections::BTreeSet<String> =
-                store.list_compute_nodes().await?.into_iter().filter(|n| !n.mapped).map(|n| n.report.host).collect();
-            for host in hosts {
-                if self.store().map_host(&host, &cell.mapping.uuid).await? {
-                    tracing::info!(%host, cell = %cell.mapping.name, "compute host mapped");
-                    mapped += 1;
-                }
-                store.mark_host_mapped(&host).await?;
-            }
-        }
-        Ok(mapped)
+        discover_hosts(self.store(), &self.cells).await
     }
 }
 
