@@ -91,6 +91,16 @@ impl TestCloud {
         format!("{}/placement{path}", self.cloud.base_url)
     }
 
+    /// Listens to the cloud's versioned notifications; each arrives as its envelope.
+    pub async fn notifications(&self) -> Notifications {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let serving =
+            bus::Bus::serve(self.cloud.notifications.as_ref(), bus::INFO_TOPIC, "test-listener", std::sync::Arc::new(Listener(tx)))
+                .await
+                .expect("listening");
+        Notifications { rx, _serving: serving }
+    }
+
     /// `http://127.0.0.1:PORT/compute` + `path`.
     pub fn compute(&self, path: &str) -> String {
         format!("{}/compute{path}", self.cloud.base_url)
@@ -196,5 +206,40 @@ impl TestCloud {
             .expect("the cloud answers");
         let (status, headers) = (res.status(), res.headers().clone());
         Reply { status, headers, body: res.json().await.unwrap_or(Value::Null) }
+    }
+}
+
+struct Listener(tokio::sync::mpsc::UnboundedSender<Value>);
+
+#[async_trait::async_trait]
+impl bus::Handler for Listener {
+    async fn handle(&self, message: bus::Message) -> Result<Value, String> {
+        let _ = self.0.send(message.args);
+        Ok(Value::Null)
+    }
+}
+
+/// Notifications received since [`TestCloud::notifications`] was called.
+pub struct Notifications {
+    rx: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    _serving: bus::Serving,
+}
+
+impl Notifications {
+    /// The next notification's envelope (waiting at most five seconds).
+    pub async fn next(&mut self) -> Value {
+        tokio::time::timeout(std::time::Duration::from_secs(5), self.rx.recv())
+            .await
+            .expect("a notification in time")
+            .expect("the bus is open")
+    }
+
+    /// The event types of the next `n` notifications.
+    pub async fn event_types(&mut self, n: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(self.next().await["event_type"].as_str().unwrap_or_default().to_owned());
+        }
+        out
     }
 }

@@ -379,3 +379,72 @@ async fn server_groups_belong_to_projects_and_count_against_the_quota() {
     let r = user.at("2.1", Method::GET, &format!("/os-server-groups/{web}"), None).await;
     assert_eq!(fault(&r, "itemNotFound"), format!("Instance group {web} could not be found."));
 }
+
+#[tokio::test]
+async fn changes_are_announced_as_versioned_notifications() {
+    let c = TestCloud::start().await;
+    let admin = Api { c: &c, token: c.admin_token().await };
+    let mut seen = c.notifications().await;
+
+    let body = json!({"flavor": {"name": "announced", "ram": 64, "vcpus": 1, "disk": 0, "id": "ann"}});
+    assert_eq!(admin.at("2.55", Method::POST, "/flavors", Some(body)).await.status, StatusCode::OK);
+    let created = seen.next().await;
+    assert_eq!((created["event_type"].as_str(), created["priority"].as_str()), (Some("flavor.create"), Some("INFO")));
+    assert!(created["publisher_id"].as_str().unwrap().starts_with("nova-api:"));
+    let payload = &created["payload"];
+    assert_eq!((payload["nova_object.name"].as_str(), payload["nova_object.version"].as_str()), (Some("FlavorPayload"), Some("1.4")));
+    assert_eq!(
+        (payload["nova_object.data"]["flavorid"].as_str(), payload["nova_object.data"]["memory_mb"].as_i64()),
+        (Some("ann"), Some(64))
+    );
+    admin.at("2.1", Method::POST, "/flavors/ann/os-extra_specs", Some(json!({"extra_specs": {"k": "v"}}))).await;
+    let updated = seen.next().await;
+    assert_eq!(
+        (updated["event_type"].as_str(), updated["payload"]["nova_object.data"]["extra_specs"]["k"].as_str()),
+        (Some("flavor.update"), Some("v"))
+    );
+    admin.at("2.1", Method::DELETE, "/flavors/ann", None).await;
+    assert_eq!(seen.event_types(1).await, ["flavor.delete"]);
+
+    admin.at("2.2", Method::POST, "/os-keypairs", Some(json!({"keypair": {"name": "k", "public_key": ED25519}}))).await;
+    let start = seen.next().await;
+    assert_eq!(
+        (start["event_type"].as_str(), start["payload"]["nova_object.data"]["fingerprint"].clone()),
+        (Some("keypair.import.start"), Value::Null)
+    );
+    let end = seen.next().await;
+    assert_eq!(end["payload"]["nova_object.data"]["fingerprint"], "8f:d2:51:4d:b8:f5:6f:30:5e:e6:0d:a1:9d:e3:cc:cf");
+    admin.at("2.2", Method::DELETE, "/os-keypairs/k", None).await;
+    assert_eq!(seen.event_types(2).await, ["keypair.delete.start", "keypair.delete.end"]);
+
+    let r = admin.at("2.1", Method::POST, "/os-aggregates", Some(json!({"aggregate": {"name": "agg"}}))).await;
+    let id = r.body["aggregate"]["id"].as_i64().unwrap();
+    let start = seen.next().await;
+    assert_eq!(
+        (start["event_type"].as_str(), start["payload"]["nova_object.data"]["id"].clone()),
+        (Some("aggregate.create.start"), Value::Null)
+    );
+    assert_eq!(seen.next().await["payload"]["nova_object.data"]["id"], id);
+    let meta = json!({"set_metadata": {"metadata": {"a": "b"}}});
+    admin.at("2.1", Method::POST, &format!("/os-aggregates/{id}/action"), Some(meta)).await;
+    admin.at("2.1", Method::DELETE, &format!("/os-aggregates/{id}"), None).await;
+    let events = seen.event_types(4).await;
+    assert_eq!(
+        events,
+        ["aggregate.update_metadata.start", "aggregate.update_metadata.end", "aggregate.delete.start", "aggregate.delete.end"]
+    );
+
+    admin
+        .at(
+            "2.64",
+            Method::POST,
+            "/os-server-groups",
+            Some(json!({"server_group": {"name": "g", "policy": "anti-affinity", "rules": {"max_server_per_host": 3}}})),
+        )
+        .await;
+    let group = seen.next().await;
+    assert_eq!(
+        (group["event_type"].as_str(), group["payload"]["nova_object.data"]["rules"]["max_server_per_host"].as_str()),
+        (Some("server_group.create"), Some("3"))
+    );
+}

@@ -14,11 +14,13 @@
 //! components run apart.
 
 mod in_process;
+mod notifier;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 pub use in_process::InProcessBus;
+pub use notifier::{INFO_TOPIC, Notifier, versioned};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

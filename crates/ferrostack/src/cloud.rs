@@ -43,6 +43,9 @@ pub struct Cloud {
     pub bootstrap: BootstrapOutcome,
     /// The identity service, for tests and management.
     pub identity: Arc<identity::Identity>,
+    /// The bus versioned notifications are sent on: listeners serve
+    /// [`bus::INFO_TOPIC`] on it.
+    pub notifications: Arc<bus::InProcessBus>,
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
@@ -143,6 +146,7 @@ pub async fn open_compute(
     data_dir: &Path,
     config: &Config,
     placement: Arc<client::Placement>,
+    notifier: bus::Notifier,
 ) -> anyhow::Result<(compute::Compute, compute::domain::cells::Buses)> {
     let store = open_compute_api(data_dir, config).await?;
     let cells = compute::domain::cells::Cells::open(&store).await?;
@@ -158,7 +162,7 @@ pub async fn open_compute(
     let policy = with_overrides(compute::domain::policy::default_policy()?, data_dir, &["compute-policy.yaml", "compute-policy.json"])?;
     let settings =
         compute::domain::ComputeSettings { service_down_time: Duration::from_secs(config.compute.service_down_time), ..Default::default() };
-    let compute = compute::Compute::new(store, cells, buses.clone(), placement, policy, settings);
+    let compute = compute::Compute::new(store, cells, buses.clone(), placement, notifier, policy, settings);
     compute.bootstrap_flavors().await?;
     Ok((compute, buses))
 }
@@ -198,6 +202,7 @@ async fn start_compute_components(
     compute: &compute::Compute,
     buses: &compute::domain::cells::Buses,
     placement: Arc<client::Placement>,
+    notifier: bus::Notifier,
     config: &crate::config::ComputeConfig,
 ) -> anyhow::Result<(Vec<compute::rpc::ConductorService>, Vec<hypervisor::Agent>)> {
     let host = host_name();
@@ -206,7 +211,8 @@ async fn start_compute_components(
     let mut agents = Vec::new();
     for cell in compute.cells().compute_cells() {
         let (Ok(store), Ok(bus)) = (cell.store(), buses.of(cell)) else { continue };
-        conductors.push(compute::rpc::Conductor::serve(store.clone(), bus.as_ref(), &host, report_interval).await?);
+        let publisher = notifier.as_publisher(&format!("nova-conductor:{host}"));
+        conductors.push(compute::rpc::Conductor::serve(store.clone(), bus.as_ref(), publisher, &host, report_interval).await?);
         if cell.mapping.name != "cell1" {
             continue;
         }
@@ -335,7 +341,9 @@ impl Cloud {
         };
         let session = Arc::new(client::Session::new(&format!("{base_url}/identity"), credentials, SERVICE_CALL_TIMEOUT)?);
         let placement_client = Arc::new(client::Placement::new(session, REGION));
-        let (compute, buses) = open_compute(&opts.data_dir, &opts.config, placement_client.clone()).await?;
+        let notifications = Arc::new(bus::InProcessBus::new());
+        let notifier = bus::Notifier::new(notifications.clone(), &format!("nova-api:{}", host_name()));
+        let (compute, buses) = open_compute(&opts.data_dir, &opts.config, placement_client.clone(), notifier.clone()).await?;
         let compute = Arc::new(compute);
         let compute_state =
             compute::AppState { compute: compute.clone(), validator: identity.clone(), endpoint: format!("{base_url}/compute").into() };
@@ -359,13 +367,23 @@ impl Cloud {
                 })
                 .await
         });
-        let (conductors, agents) = start_compute_components(&compute, &buses, placement_client, &opts.config.compute).await?;
+        let (conductors, agents) = start_compute_components(&compute, &buses, placement_client, notifier, &opts.config.compute).await?;
         let background = vec![
             spawn_revocation_sync(identity.clone()),
             spawn_task_purge(images),
             spawn_host_discovery(compute, Duration::from_secs(opts.config.compute.discover_hosts_interval)),
         ];
-        Ok(Cloud { addr, base_url, bootstrap, identity, shutdown: Some(tx), server, background, compute_components: (conductors, agents) })
+        Ok(Cloud {
+            addr,
+            base_url,
+            bootstrap,
+            identity,
+            notifications,
+            shutdown: Some(tx),
+            server,
+            background,
+            compute_components: (conductors, agents),
+        })
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use common::RequestContext;
 
 use super::services::COMPUTE_BINARY;
-use super::{Compute, Error, Result};
+use super::{Compute, Error, Result, notifications};
 use crate::store::{AggregateRow, StoreError};
 
 /// The metadata key that names an aggregate's availability zone.
@@ -88,10 +88,22 @@ impl Compute {
     pub async fn create_aggregate(&self, ctx: &RequestContext, name: &str, zone: Option<&str>) -> Result<AggregateRow> {
         self.authorize_own(ctx, "os_compute_api:os-aggregates:create")?;
         let metadata: BTreeMap<String, String> = zone.map(|z| (AZ_KEY.to_owned(), z.to_owned())).into_iter().collect();
-        match self.store().create_aggregate(&uuid::Uuid::new_v4().to_string(), name, &metadata).await {
-            Err(StoreError::Duplicate) => Err(Error::Conflict(format!("Aggregate {name} already exists."))),
-            other => Ok(other?),
-        }
+        let planned = AggregateRow {
+            id: 0,
+            uuid: uuid::Uuid::new_v4().to_string(),
+            name: name.to_owned(),
+            created_at: 0,
+            updated_at: None,
+            hosts: Vec::new(),
+            metadata,
+        };
+        self.notify(ctx, "aggregate.create.start", notifications::aggregate(&planned, false)).await;
+        let created = match self.store().create_aggregate(&planned.uuid, name, &planned.metadata).await {
+            Err(StoreError::Duplicate) => return Err(Error::Conflict(format!("Aggregate {name} already exists."))),
+            other => other?,
+        };
+        self.notify(ctx, "aggregate.create.end", notifications::aggregate(&created, true)).await;
+        Ok(created)
     }
 
     /// Renames an aggregate and/or moves it to another zone (admin). As in Nova, a new
@@ -105,6 +117,7 @@ impl Compute {
     ) -> Result<AggregateRow> {
         self.authorize_own(ctx, "os_compute_api:os-aggregates:update")?;
         let mut aggregate = self.aggregate(id).await?;
+        self.notify(ctx, "aggregate.update_prop.start", notifications::aggregate(&aggregate, true)).await;
         if let Some(name) = name {
             match self.store().rename_aggregate(id, name).await {
                 Err(StoreError::Duplicate) => return Err(Error::Conflict(format!("Aggregate {name} already exists."))),
@@ -118,7 +131,9 @@ impl Compute {
             let changes = BTreeMap::from([(AZ_KEY.to_owned(), zone.map(str::to_owned))]);
             self.store().update_aggregate_metadata(id, &changes).await?;
         }
-        self.aggregate(id).await
+        let updated = self.aggregate(id).await?;
+        self.notify(ctx, "aggregate.update_prop.end", notifications::aggregate(&updated, true)).await;
+        Ok(updated)
     }
 
     /// Merges metadata into an aggregate; `None` values remove keys (admin).
@@ -133,10 +148,13 @@ impl Compute {
         if let Some(zone) = changes.get(AZ_KEY) {
             self.check_zone_change(&aggregate, zone.as_deref(), "Cannot update metadata of aggregate").await?;
         }
+        self.notify(ctx, "aggregate.update_metadata.start", notifications::aggregate(&aggregate, true)).await;
         if !self.store().update_aggregate_metadata(id, changes).await? {
             return Err(not_found(id));
         }
-        self.aggregate(id).await
+        let updated = self.aggregate(id).await?;
+        self.notify(ctx, "aggregate.update_metadata.end", notifications::aggregate(&updated, true)).await;
+        Ok(updated)
     }
 
     /// Deletes an aggregate that has no hosts left (admin).
@@ -146,9 +164,11 @@ impl Compute {
         if !aggregate.hosts.is_empty() {
             return Err(Error::BadRequest(format!("Cannot remove host from aggregate {id}. Reason: Host aggregate is not empty.")));
         }
+        self.notify(ctx, "aggregate.delete.start", notifications::aggregate(&aggregate, true)).await;
         if !self.store().delete_aggregate(id).await? {
             return Err(not_found(id));
         }
+        self.notify(ctx, "aggregate.delete.end", notifications::aggregate(&aggregate, true)).await;
         Ok(())
     }
 
@@ -180,6 +200,7 @@ impl Compute {
                 )));
             }
         }
+        self.notify(ctx, "aggregate.add_host.start", notifications::aggregate(&aggregate, true)).await;
         match self.store().add_aggregate_host(id, host).await {
             Err(StoreError::Duplicate) => return Err(Error::Conflict(format!("Aggregate {id} already has host {host}."))),
             other => other?,
@@ -190,7 +211,9 @@ impl Compute {
         {
             tracing::warn!(%host, aggregate = %aggregate.uuid, error = %e, "failed to associate the host's provider with the placement aggregate");
         }
-        self.aggregate(id).await
+        let updated = self.aggregate(id).await?;
+        self.notify(ctx, "aggregate.add_host.end", notifications::aggregate(&updated, true)).await;
+        Ok(updated)
     }
 
     /// Removes a host from an aggregate (admin): from placement first, then here.
@@ -201,6 +224,7 @@ impl Compute {
             return Err(missing());
         }
         let aggregate = self.store().get_aggregate(id).await?.ok_or_else(missing)?;
+        self.notify(ctx, "aggregate.remove_host.start", notifications::aggregate(&aggregate, true)).await;
         if let Some(provider) = self.host_provider(host).await? {
             match self.placement.set_provider_aggregate(&provider, &aggregate.uuid, false, &ctx.request_id).await {
                 Ok(()) => {}
@@ -212,6 +236,8 @@ impl Compute {
         if !self.store().remove_aggregate_host(id, host).await? {
             return Err(missing());
         }
-        self.aggregate(id).await
+        let updated = self.aggregate(id).await?;
+        self.notify(ctx, "aggregate.remove_host.end", notifications::aggregate(&updated, true)).await;
+        Ok(updated)
     }
 }

@@ -231,7 +231,8 @@ mod tests {
         let session = client::Session::new("http://127.0.0.1:9/identity", test_credentials(), std::time::Duration::from_secs(1)).unwrap();
         let placement = Arc::new(client::Placement::new(Arc::new(session), "RegionOne"));
         let policy = super::super::policy::default_policy().unwrap();
-        let compute = Compute::new(api.clone(), cells, Buses::default(), placement, policy, Default::default());
+        let notifier = bus::Notifier::new(Arc::new(bus::InProcessBus::new()), "nova-api:test");
+        let compute = Compute::new(api.clone(), cells, Buses::default(), placement, notifier, policy, Default::default());
         assert_eq!(compute.discover_hosts().await.unwrap(), 1);
         assert_eq!(compute.discover_hosts().await.unwrap(), 0, "a mapped host is not mapped again");
         let mappings = api.list_host_mappings().await.unwrap();

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use common::RequestContext;
 
-use super::{Compute, Error, Result, Version, extra_specs};
+use super::{Compute, Error, Result, Version, extra_specs, notifications};
 use crate::store::{DuplicateFlavor, FlavorRow, FlavorVisibility};
 
 /// A flavor to create, as the request gave it.
@@ -162,7 +162,17 @@ impl Compute {
     /// Creates a flavor (admin).
     pub async fn create_flavor(&self, ctx: &RequestContext, new: NewFlavor) -> Result<FlavorRow> {
         self.authorize_own(ctx, "os_compute_api:os-flavor-manage:create")?;
-        self.insert_flavor(new, BTreeMap::new()).await
+        let flavor = self.insert_flavor(new, BTreeMap::new()).await?;
+        self.notify(ctx, "flavor.create", notifications::flavor(&flavor, &[])).await;
+        Ok(flavor)
+    }
+
+    /// Tells listeners a flavor changed (`flavor.update`).
+    async fn notify_flavor_update(&self, ctx: &RequestContext, id: &str) -> Result<()> {
+        let flavor = self.get_flavor(ctx, id).await?;
+        let projects = self.store().flavor_projects(flavor.id).await?;
+        self.notify(ctx, "flavor.update", notifications::flavor(&flavor, &projects)).await;
+        Ok(())
     }
 
     async fn insert_flavor(&self, new: NewFlavor, extra_specs: BTreeMap<String, String>) -> Result<FlavorRow> {
@@ -223,6 +233,7 @@ impl Compute {
         if !self.store().set_flavor_description(flavor.id, description).await? {
             return Err(not_found(id));
         }
+        self.notify_flavor_update(ctx, id).await?;
         self.get_flavor(ctx, id).await
     }
 
@@ -230,9 +241,11 @@ impl Compute {
     pub async fn delete_flavor(&self, ctx: &RequestContext, id: &str) -> Result<()> {
         self.authorize_own(ctx, "os_compute_api:os-flavor-manage:delete")?;
         let flavor = self.get_flavor(ctx, id).await?;
+        let projects = self.store().flavor_projects(flavor.id).await?;
         if !self.store().delete_flavor(flavor.id).await? {
             return Err(not_found(id));
         }
+        self.notify(ctx, "flavor.delete", notifications::flavor(&flavor, &projects)).await;
         Ok(())
     }
 
@@ -271,7 +284,7 @@ impl Compute {
         }
         let flavor = self.get_flavor(ctx, id).await?;
         self.store().merge_extra_specs(flavor.id, specs).await?;
-        Ok(())
+        self.notify_flavor_update(ctx, id).await
     }
 
     /// Removes one extra spec (admin).
@@ -281,7 +294,7 @@ impl Compute {
         if !self.store().delete_extra_spec(flavor.id, key).await? {
             return Err(no_spec(id, key));
         }
-        Ok(())
+        self.notify_flavor_update(ctx, id).await
     }
 
     /// The projects a private flavor is shared with (admin).
@@ -311,6 +324,7 @@ impl Compute {
             }
             Err(e) => return Err(e.into()),
         }
+        self.notify_flavor_update(ctx, id).await?;
         Ok(self.store().flavor_projects(flavor.id).await?)
     }
 
@@ -321,6 +335,7 @@ impl Compute {
         if !self.store().remove_flavor_project(flavor.id, project).await? {
             return Err(Error::NotFound(format!("Flavor access not found for {} / {project} combination.", flavor.id)));
         }
+        self.notify_flavor_update(ctx, id).await?;
         Ok(self.store().flavor_projects(flavor.id).await?)
     }
 }

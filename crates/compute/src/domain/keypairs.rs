@@ -10,7 +10,7 @@ use openssl::x509::extension::{ExtendedKeyUsage, SubjectAlternativeName};
 use openssl::x509::{X509, X509NameBuilder};
 use serde_json::json;
 
-use super::{Compute, Error, Result};
+use super::{Compute, Error, Result, notifications};
 use crate::store::{KeypairRow, StoreError};
 
 /// The kinds of key pair Nova knows.
@@ -173,6 +173,9 @@ impl Compute {
     pub async fn create_keypair(&self, ctx: &RequestContext, new: NewKeypair) -> Result<CreatedKeypair> {
         let user_id = self.keypair_owner(ctx, "os_compute_api:os-keypairs:create", new.user_id.as_deref())?;
         self.check_keypair_quota(ctx, &user_id).await?;
+        let action = if new.public_key.is_some() { "import" } else { "create" };
+        let before = notifications::keypair(&user_id, &new.name, new.key_type.as_str(), None, new.public_key.as_deref());
+        self.notify(ctx, &format!("keypair.{action}.start"), before).await;
         let (public_key, private_key) = match (&new.public_key, new.key_type) {
             (Some(k), _) => (k.clone(), None),
             (None, KeyType::Ssh) => {
@@ -203,6 +206,8 @@ impl Compute {
             StoreError::Duplicate => Error::Conflict(format!("Key pair '{}' already exists.", row.name)),
             other => other.into(),
         })?;
+        let after = notifications::keypair(&keypair.user_id, &keypair.name, &keypair.key_type, Some(&keypair), None);
+        self.notify(ctx, &format!("keypair.{action}.end"), after).await;
         Ok(CreatedKeypair { keypair, private_key })
     }
 
@@ -232,9 +237,13 @@ impl Compute {
     /// Deletes a key pair.
     pub async fn delete_keypair(&self, ctx: &RequestContext, name: &str, user_id: Option<&str>) -> Result<()> {
         let user_id = self.keypair_owner(ctx, "os_compute_api:os-keypairs:delete", user_id)?;
+        let keypair = self.store().get_keypair(&user_id, name).await?.ok_or_else(|| not_found(name, &user_id))?;
+        let payload = notifications::keypair(&user_id, name, &keypair.key_type, Some(&keypair), None);
+        self.notify(ctx, "keypair.delete.start", payload.clone()).await;
         if !self.store().delete_keypair(&user_id, name).await? {
             return Err(not_found(name, &user_id));
         }
+        self.notify(ctx, "keypair.delete.end", payload).await;
         Ok(())
     }
 }

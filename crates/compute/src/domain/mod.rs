@@ -7,6 +7,7 @@ pub mod extra_specs;
 pub mod flavors;
 pub mod hypervisors;
 pub mod keypairs;
+pub mod notifications;
 pub mod policy;
 pub mod quotas;
 pub mod server_groups;
@@ -126,22 +127,30 @@ pub struct Compute {
     cells: cells::Cells,
     buses: cells::Buses,
     placement: Arc<client::Placement>,
+    notifier: bus::Notifier,
     policy: Policy,
     settings: ComputeSettings,
 }
 
 impl Compute {
     /// Serves the API database `store` (migrated) and `cells` under `policy`, reaching
-    /// each cell's agents over `buses` and placement as compute's service user.
+    /// each cell's agents over `buses`, placement as compute's service user, and
+    /// notification listeners through `notifier`.
     pub fn new(
         store: Store,
         cells: cells::Cells,
         buses: cells::Buses,
         placement: Arc<client::Placement>,
+        notifier: bus::Notifier,
         policy: Policy,
         settings: ComputeSettings,
     ) -> Self {
-        Compute { store, cells, buses, placement, policy, settings }
+        Compute { store, cells, buses, placement, notifier, policy, settings }
+    }
+
+    /// Sends an INFO notification for the request `ctx` is part of.
+    async fn notify(&self, ctx: &RequestContext, event_type: &str, payload: Value) {
+        self.notifier.info(event_type, payload, &ctx.request_id).await;
     }
 
     /// Checks `rule` for the caller; `target` carries what the rule may compare with

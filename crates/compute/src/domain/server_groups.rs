@@ -4,7 +4,7 @@
 use common::RequestContext;
 use serde_json::json;
 
-use super::{Compute, Error, Result};
+use super::{Compute, Error, Result, notifications};
 use crate::store::ServerGroupRow;
 
 /// What a new group asks for.
@@ -62,6 +62,7 @@ impl Compute {
             self.store().delete_server_group(&group.uuid).await?;
             return Err(e);
         }
+        self.notify(ctx, "server_group.create", notifications::server_group(&group)).await;
         Ok(group)
     }
 
@@ -72,6 +73,7 @@ impl Compute {
         if !self.store().delete_server_group(id).await? {
             return Err(not_found(id));
         }
+        self.notify(ctx, "server_group.delete", notifications::server_group(&group)).await;
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 
 use common::RequestContext;
 
-use super::{Compute, Error, ItemId, Result};
+use super::{Compute, Error, ItemId, Result, notifications};
 use crate::store::cell::ServiceRow;
 
 /// A service with the cell it lives in and whether it is up.
@@ -115,7 +115,9 @@ impl Compute {
         if !store.update_service(uuid, disabled, reason.as_deref(), forced_down).await? {
             return Err(Error::NotFound(format!("Service {uuid} could not be found.")));
         }
-        self.find_service(id).await
+        let updated = self.find_service(id).await?;
+        self.notify(ctx, "service.update", notifications::service(&updated.service)).await;
+        Ok(updated)
     }
 
     /// Deletes a service (admin); a compute service takes its hypervisors, its host
@@ -138,6 +140,7 @@ impl Compute {
         if !store.delete_service(uuid).await? {
             return Err(Error::NotFound(format!("Service {uuid} could not be found.")));
         }
+        self.notify(ctx, "service.delete", notifications::service(&found.service)).await;
         Ok(())
     }
 }

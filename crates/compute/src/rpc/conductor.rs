@@ -10,6 +10,7 @@ use crate::store::cell::{CellStore, NodeReport};
 /// The conductor of one cell.
 pub struct Conductor {
     store: CellStore,
+    notifier: bus::Notifier,
 }
 
 #[derive(Deserialize)]
@@ -20,14 +21,19 @@ struct ServiceReport {
 }
 
 impl Conductor {
-    /// The conductor over the cell database `store`.
-    pub fn new(store: CellStore) -> Self {
-        Conductor { store }
+    /// The conductor over the cell database `store`, announcing new services through
+    /// `notifier`.
+    pub fn new(store: CellStore, notifier: bus::Notifier) -> Self {
+        Conductor { store, notifier }
     }
 
-    async fn report_service(&self, args: Value) -> Result<Value, String> {
+    async fn report_service(&self, args: Value, request_id: &str) -> Result<Value, String> {
         let r: ServiceReport = serde_json::from_value(args).map_err(|e| format!("bad report_service arguments: {e}"))?;
         let s = self.store.report_service(&r.host, &r.binary, &r.topic, common::time::now_micros()).await.map_err(|e| e.to_string())?;
+        if s.report_count == 1 {
+            let publisher = self.notifier.as_publisher(&format!("{}:{}", r.binary, r.host));
+            publisher.info("service.create", crate::domain::notifications::service(&s), request_id).await;
+        }
         serde_json::to_value(ServiceStatus { uuid: s.uuid, disabled: s.disabled }).map_err(|e| e.to_string())
     }
 
@@ -45,7 +51,7 @@ impl Conductor {
 impl bus::Handler for Conductor {
     async fn handle(&self, message: bus::Message) -> Result<Value, String> {
         match message.method.as_str() {
-            "report_service" => self.report_service(message.args).await,
+            "report_service" => self.report_service(message.args, &message.request_id).await,
             "report_compute_node" => self.report_compute_node(message.args).await,
             other => Err(format!("the conductor has no method {other}")),
         }
@@ -71,10 +77,11 @@ impl Conductor {
     pub async fn serve(
         store: CellStore,
         bus: &dyn bus::Bus,
+        notifier: bus::Notifier,
         host: &str,
         report_interval: std::time::Duration,
     ) -> Result<ConductorService, bus::BusError> {
-        let serving = bus.serve(super::CONDUCTOR_TOPIC, host, std::sync::Arc::new(Conductor::new(store.clone()))).await?;
+        let serving = bus.serve(super::CONDUCTOR_TOPIC, host, std::sync::Arc::new(Conductor::new(store.clone(), notifier))).await?;
         let host = host.to_owned();
         let heartbeat = tokio::spawn(async move {
             let mut tick = tokio::time::interval(report_interval);
@@ -86,5 +93,46 @@ impl Conductor {
             }
         });
         Ok(ConductorService { _serving: serving, heartbeat })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    struct Collect(tokio::sync::mpsc::UnboundedSender<Value>);
+
+    #[async_trait::async_trait]
+    impl bus::Handler for Collect {
+        async fn handle(&self, m: bus::Message) -> Result<Value, String> {
+            let _ = self.0.send(m.args);
+            Ok(Value::Null)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_new_service_is_announced_once_and_bad_calls_are_refused() {
+        let db = db::testing::sqlite().await;
+        let store = CellStore::new(db.db.clone());
+        store.migrate().await.unwrap();
+        let notifications = Arc::new(bus::InProcessBus::new());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let _listening = bus::Bus::serve(notifications.as_ref(), bus::INFO_TOPIC, "t", Arc::new(Collect(tx))).await.unwrap();
+        let conductor = Conductor::new(store, bus::Notifier::new(notifications.clone(), "nova-conductor:c"));
+        let report = |method: &str, args: Value| bus::Message { method: method.into(), args, request_id: "req-1".into() };
+        let beat = serde_json::json!({"host": "h1", "binary": "nova-compute", "topic": "compute"});
+        for _ in 0..2 {
+            let answer = bus::Handler::handle(&conductor, report("report_service", beat.clone())).await.unwrap();
+            assert_eq!(answer["disabled"], false);
+        }
+        let created = tokio::time::timeout(std::time::Duration::from_secs(1), rx.recv()).await.unwrap().unwrap();
+        assert_eq!((created["event_type"].as_str(), created["publisher_id"].as_str()), (Some("service.create"), Some("nova-compute:h1")));
+        assert!(rx.try_recv().is_err(), "a heartbeat of a known service announces nothing");
+        assert!(bus::Handler::handle(&conductor, report("report_service", serde_json::json!({"host": 1}))).await.is_err());
+        assert!(
+            bus::Handler::handle(&conductor, report("no_such_method", Value::Null)).await.unwrap_err().contains("no method no_such_method")
+        );
     }
 }
