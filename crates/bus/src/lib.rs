@@ -13,12 +13,14 @@
 //! [`InProcessBus`] serves one process; an AMQP transport fills the same trait when
 //! components run apart.
 
+mod amqp;
 mod in_process;
 mod notifier;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use amqp::AmqpBus;
 pub use in_process::InProcessBus;
 pub use notifier::{INFO_TOPIC, Notifier, versioned};
 use serde::{Deserialize, Serialize};

@@ -155,8 +155,15 @@ pub async fn open_compute(
         let url = &cell.mapping.transport_url;
         if url.starts_with(compute::domain::cells::IN_PROCESS_SCHEME) {
             buses.insert(url, Arc::new(bus::InProcessBus::new()));
+        } else if url.starts_with("amqp://") {
+            match bus::AmqpBus::connect(url).await {
+                Ok(amqp) => buses.insert(url, Arc::new(amqp)),
+                Err(e) => {
+                    tracing::error!(cell = %cell.mapping.name, error = %e, "the cell's bus cannot be reached: the cell is unavailable")
+                }
+            }
         } else {
-            tracing::error!(cell = %cell.mapping.name, "the cell's bus is not in-process, and no other transport is built yet: the cell is unavailable");
+            tracing::error!(cell = %cell.mapping.name, "the cell's bus URL is neither inproc:// nor amqp://: the cell is unavailable");
         }
     }
     let policy = with_overrides(compute::domain::policy::default_policy()?, data_dir, &["compute-policy.yaml", "compute-policy.json"])?;
@@ -175,7 +182,7 @@ pub async fn open_compute_api(data_dir: &Path, config: &Config) -> anyhow::Resul
     store.migrate().await.context("compute API database migration")?;
     let cell0 = config.database.compute_cell0.clone().unwrap_or_else(|| sqlite("compute_cell0.db"));
     let cell1 = config.database.compute_cell1.clone().unwrap_or_else(|| sqlite("compute_cell1.db"));
-    compute::domain::cells::ensure_default_cells(&store, &cell0, &cell1).await?;
+    compute::domain::cells::ensure_default_cells(&store, &cell0, &cell1, config.compute.cell1_transport_url.as_deref()).await?;
     Ok(store)
 }
 

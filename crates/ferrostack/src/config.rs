@@ -37,6 +37,9 @@ pub struct ComputeConfig {
     pub resource_interval: u64,
     /// How often new compute hosts are mapped to their cell.
     pub discover_hosts_interval: u64,
+    /// cell1's bus when the cells are first created: `amqp://user:password@host/vhost`
+    /// (one vhost per cell); its own in-process bus when unset.
+    pub cell1_transport_url: Option<String>,
 }
 
 impl Default for ComputeConfig {
@@ -50,6 +53,7 @@ impl Default for ComputeConfig {
             service_down_time: 60,
             resource_interval: 60,
             discover_hosts_interval: 30,
+            cell1_transport_url: None,
         }
     }
 }

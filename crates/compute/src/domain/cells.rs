@@ -71,8 +71,9 @@ impl Cells {
     }
 }
 
-/// The cells a new cloud starts with: cell0 and cell1, with these database URLs.
-pub async fn ensure_default_cells(api: &Store, cell0_url: &str, cell1_url: &str) -> Result<()> {
+/// The cells a new cloud starts with: cell0 and cell1, with these database URLs, and
+/// cell1's bus at `cell1_transport` (its own in-process bus when `None`).
+pub async fn ensure_default_cells(api: &Store, cell0_url: &str, cell1_url: &str, cell1_transport: Option<&str>) -> Result<()> {
     if !api.list_cells().await?.is_empty() {
         return Ok(());
     }
@@ -82,7 +83,10 @@ pub async fn ensure_default_cells(api: &Store, cell0_url: &str, cell1_url: &str)
             uuid,
             name: name.to_owned(),
             database_connection: url.to_owned(),
-            transport_url: format!("{IN_PROCESS_SCHEME}{name}"),
+            transport_url: match cell1_transport {
+                Some(url) if name == "cell1" => url.to_owned(),
+                _ => format!("{IN_PROCESS_SCHEME}{name}"),
+            },
             disabled: false,
             created_at: now,
         };
@@ -199,7 +203,7 @@ mod tests {
         let cell1_db = db::testing::sqlite().await;
         let api = Store::new(api_db.db.clone());
         api.migrate().await.unwrap();
-        ensure_default_cells(&api, "sqlite:///nonexistent/dir/cell0.db", &cell1_db.url).await.unwrap();
+        ensure_default_cells(&api, "sqlite:///nonexistent/dir/cell0.db", &cell1_db.url, None).await.unwrap();
         let cells = Cells::open(&api).await.unwrap();
         let cell0 = cells.get(CELL0_UUID).unwrap();
         let e = cell0.store().map(|_| ()).expect_err("cell0's database cannot be opened").to_string();

@@ -162,8 +162,8 @@ async fn cells_and_host_mappings() {
         let backend = test_db.db.backend();
         let s = Store::new(test_db.db.clone());
         s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
-        crate::domain::cells::ensure_default_cells(&s, "sqlite://c0.db", "sqlite://c1.db").await.unwrap();
-        crate::domain::cells::ensure_default_cells(&s, "sqlite://x.db", "sqlite://y.db").await.unwrap();
+        crate::domain::cells::ensure_default_cells(&s, "sqlite://c0.db", "sqlite://c1.db", None).await.unwrap();
+        crate::domain::cells::ensure_default_cells(&s, "sqlite://x.db", "sqlite://y.db", Some("amqp://elsewhere")).await.unwrap();
         let cells = s.list_cells().await.unwrap();
         let names: Vec<&str> = cells.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["cell0", "cell1"], "{backend}: created once");
