@@ -52,7 +52,16 @@ async fn hosts_register_report_and_answer_the_admin_apis() {
     assert_eq!(node["vcpus"], 32);
 
     // Each hypervisor is a resource provider with the host's inventory.
-    let inv = c.call_with(Method::GET, &c.placement(&format!("/resource_providers/{node_id}/inventories")), Some(&admin), None, &[]).await;
+    // The agent writes its inventory to placement just after reporting the hypervisor.
+    let mut inv =
+        c.call_with(Method::GET, &c.placement(&format!("/resource_providers/{node_id}/inventories")), Some(&admin), None, &[]).await;
+    for _ in 0..100 {
+        if inv.body["inventories"].get("VCPU").is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        inv = c.call_with(Method::GET, &c.placement(&format!("/resource_providers/{node_id}/inventories")), Some(&admin), None, &[]).await;
+    }
     assert_eq!(inv.status, StatusCode::OK, "{}", inv.body);
     assert_eq!(
         (inv.body["inventories"]["VCPU"]["total"].as_i64(), inv.body["inventories"]["VCPU"]["allocation_ratio"].as_f64()),
@@ -176,6 +185,14 @@ async fn aggregates_group_hosts_into_zones_and_placement_aggregates() {
     let (host1, host2) =
         (nodes[0]["service"]["host"].as_str().unwrap().to_owned(), nodes[1]["service"]["host"].as_str().unwrap().to_owned());
     let rp1 = nodes[0]["id"].as_str().unwrap().to_owned();
+    // The agent creates its resource provider just after reporting the hypervisor.
+    for _ in 0..100 {
+        let r = c.call_with(Method::GET, &c.placement(&format!("/resource_providers/{rp1}")), Some(&admin), None, &[]).await;
+        if r.status == StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     let r =
         at(&c, &admin, "2.41", Method::POST, "/os-aggregates", Some(json!({"aggregate": {"name": "rack-1", "availability_zone": "az1"}})))

@@ -98,7 +98,7 @@ async fn versions_are_negotiated_and_errors_take_placements_shape() {
     let r = api.call(Method::POST, "/resource_providers", None).await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let r = api.call(Method::POST, "/reshaper", Some(json!({}))).await;
-    assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED, "reshaping is not built and says so");
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a reshape names inventories and allocations: {}", r.body);
 }
 
 #[tokio::test]
@@ -350,4 +350,62 @@ async fn allocation_candidates_span_trees_groups_and_sharing_providers() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     let old = api.at("placement 1.11", Method::GET, "/allocation_candidates?resources=VCPU:1,MEMORY_MB:512", None).await;
     assert!(old.body["allocation_requests"][0]["allocations"].is_array(), "the list form before 1.12");
+}
+
+#[tokio::test]
+async fn the_reshaper_moves_inventory_and_allocations_together() {
+    let c = TestCloud::start().await;
+    let api = Api { c: &c, token: c.admin_token().await };
+    let root = api.provider("reshape-root", None).await;
+    api.inventory(&root, json!({"VCPU": {"total": 8}, "MEMORY_MB": {"total": 1024}})).await;
+    for n in [1, 2] {
+        let r = api.allocate(&consumer(n), Value::Null, json!({(&root): {"resources": {"VCPU": n, "MEMORY_MB": 256}}})).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    }
+    let child = api.provider("reshape-child", Some(&root)).await;
+    let generation_of = |body: Value| body["consumer_generation"].clone();
+    let g1 = generation_of(api.call(Method::GET, &format!("/allocations/{}", consumer(1)), None).await.body);
+    let g2 = generation_of(api.call(Method::GET, &format!("/allocations/{}", consumer(2)), None).await.body);
+    // VCPU moves from the root to the child, with the VCPU the consumers named hold.
+    let body = |root_generation: i64, child_generation: i64, consumers: &[(u8, &Value)]| {
+        let mut allocations = serde_json::Map::new();
+        for (n, generation) in consumers {
+            allocations.insert(
+                consumer(*n),
+                json!({
+                    "allocations": {(&root): {"resources": {"MEMORY_MB": 256}}, (&child): {"resources": {"VCPU": n}}},
+                    "project_id": "proj", "user_id": "user", "consumer_generation": generation, "consumer_type": "INSTANCE",
+                }),
+            );
+        }
+        json!({
+            "inventories": {
+                (&root): {"resource_provider_generation": root_generation, "inventories": {"MEMORY_MB": {"total": 1024}}},
+                (&child): {"resource_provider_generation": child_generation, "inventories": {"VCPU": {"total": 8}}},
+            },
+            "allocations": allocations,
+        })
+    };
+    let (rg, cg) = (api.generation(&root).await, api.generation(&child).await);
+    let both = [(1, &g1), (2, &g2)];
+    assert_eq!(api.at("placement 1.29", Method::POST, "/reshaper", Some(body(rg, cg, &both))).await.status, StatusCode::NOT_FOUND);
+    let stale = api.call(Method::POST, "/reshaper", Some(body(rg - 1, cg, &both))).await;
+    assert_eq!((stale.status, code(&stale)), (StatusCode::CONFLICT, "placement.concurrent_update"));
+    let orphan = api.call(Method::POST, "/reshaper", Some(body(rg, cg, &both[..1]))).await;
+    assert_eq!(
+        (orphan.status, code(&orphan)),
+        (StatusCode::CONFLICT, "placement.inventory.inuse"),
+        "consumer 2 would keep VCPU the root no longer has: {}",
+        orphan.body
+    );
+    assert_eq!(api.generation(&root).await, rg, "a refused reshape changes nothing");
+
+    let done = api.call(Method::POST, "/reshaper", Some(body(rg, cg, &both))).await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+    let root_inv = api.call(Method::GET, &format!("/resource_providers/{root}/inventories"), None).await;
+    assert!(root_inv.body["inventories"].get("VCPU").is_none());
+    let usage = api.call(Method::GET, &format!("/resource_providers/{child}/usages"), None).await;
+    assert_eq!(usage.body["usages"]["VCPU"], 3);
+    let held = api.call(Method::GET, &format!("/allocations/{}", consumer(2)), None).await;
+    assert_eq!(held.body["allocations"][&child]["resources"]["VCPU"], 2, "{}", held.body);
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use common::RequestContext;
 use serde_json::json;
 
-use super::{Code, Error, Placement, Result, no_provider};
+use super::{Code, Error, Placement, Result, Version, no_provider};
 use crate::store::{AllocationRow, CapacityCheck, ConsumerRow, ConsumerWrite, InventoryRow, UsageByType, WriteRefused};
 
 /// A consumer with what it holds.
@@ -111,6 +111,13 @@ impl Placement {
     }
 
     async fn write_allocations(&self, requests: Vec<AllocationRequest>, unknown_class: impl Fn(&str) -> String) -> Result<()> {
+        let writes = self.prepare_writes(requests, unknown_class).await?;
+        self.store().replace_allocations(&writes, fits).await.map_err(refused_allocations)
+    }
+
+    /// Checks what a write of allocations names (consumer generations, providers,
+    /// classes) before the store takes its locks.
+    async fn prepare_writes(&self, requests: Vec<AllocationRequest>, unknown_class: impl Fn(&str) -> String) -> Result<Vec<ConsumerWrite>> {
         for r in &requests {
             if let Some(expected) = r.consumer_generation {
                 let actual = self.store().consumer(&r.consumer_uuid).await?.map(|c| c.generation);
@@ -135,7 +142,7 @@ impl Placement {
         if let Err(class) = self.require_classes(&classes).await {
             return Err(Error::bad(unknown_class(&class)));
         }
-        let writes: Vec<ConsumerWrite> = requests
+        Ok(requests
             .into_iter()
             .map(|r| ConsumerWrite {
                 consumer_uuid: r.consumer_uuid,
@@ -145,16 +152,44 @@ impl Placement {
                 expected_generation: r.consumer_generation,
                 allocations: r.allocations,
             })
-            .collect();
-        match self.store().replace_allocations(&writes, fits).await {
-            Ok(()) => Ok(()),
-            Err(WriteRefused::ConsumerGeneration(c)) => Err(Error::conflict(
-                Code::ConcurrentUpdate,
-                format!("consumer generation conflict - consumer {c} was changed by another request"),
-            )),
-            Err(WriteRefused::NoProvider(p)) => Err(Error::bad(format!("Allocation for resource provider '{p}' that does not exist."))),
-            Err(e) => Err(e.into()),
+            .collect())
+    }
+
+    /// Moves inventories and allocations between providers at once (`POST /reshaper`,
+    /// 1.30+): each provider's inventories under the generation the caller read, and the
+    /// consumers' allocations under theirs; nothing held may be left without inventory.
+    pub async fn reshape(
+        &self,
+        ctx: &RequestContext,
+        version: Version,
+        inventories: Vec<(String, i64, Vec<InventoryRow>)>,
+        allocations: Vec<AllocationRequest>,
+    ) -> Result<()> {
+        self.authorize_plain(ctx, "placement:reshaper:reshape")?;
+        for (uuid, _, rows) in &inventories {
+            if self.store().provider(uuid).await?.is_none() {
+                return Err(Error::bad(format!("Resource provider {uuid} in inventories not found")));
+            }
+            let classes: Vec<&str> = rows.iter().map(|i| i.resource_class.as_str()).collect();
+            if let Err(class) = self.require_classes(&classes).await {
+                return Err(Error::bad(format!(
+                    "Unknown resource class in inventory for resource provider {uuid}: No such resource class {class}."
+                )));
+            }
+            if let Some(why) = rows.iter().find_map(|i| super::inventories::invalid_capacity(version, uuid, i)) {
+                return Err(Error::bad(format!("Unable to update inventory for resource provider {uuid}: {why}")));
+            }
         }
+        let writes =
+            self.prepare_writes(allocations, |class| format!("Unable to allocate inventory No such resource class {class}.")).await?;
+        self.store().reshape(&inventories, &writes, fits).await.map_err(|e| match e {
+            WriteRefused::ProviderGeneration(_) => Error::conflict(Code::ConcurrentUpdate, "resource provider generation conflict"),
+            WriteRefused::InventoryInUse { provider, classes } => Error::conflict(
+                Code::InventoryInUse,
+                format!("update conflict: Inventory for '{}' on resource provider '{provider}' in use.", classes.join(", ")),
+            ),
+            other => refused_allocations(other),
+        })
     }
 
     /// Removes everything a consumer holds.
@@ -188,5 +223,16 @@ impl Placement {
     ) -> Result<BTreeMap<Option<String>, UsageByType>> {
         self.authorize(ctx, "placement:usages", json!({"project_id": project_id, "user_id": user_id}))?;
         Ok(self.store().project_usages(project_id, user_id).await?)
+    }
+}
+
+/// A refused write of allocations, as Placement words it.
+fn refused_allocations(e: WriteRefused) -> Error {
+    match e {
+        WriteRefused::ConsumerGeneration(c) => {
+            Error::conflict(Code::ConcurrentUpdate, format!("consumer generation conflict - consumer {c} was changed by another request"))
+        }
+        WriteRefused::NoProvider(p) => Error::bad(format!("Allocation for resource provider '{p}' that does not exist.")),
+        other => other.into(),
     }
 }

@@ -17,7 +17,7 @@ pub struct ProviderInventories {
 
 /// Why an inventory cannot exist, as Placement words it (reserved may equal total, so
 /// that nothing is offered, from 1.26).
-fn invalid_capacity(version: Version, provider: &str, inv: &InventoryRow) -> Option<String> {
+pub(super) fn invalid_capacity(version: Version, provider: &str, inv: &InventoryRow) -> Option<String> {
     let capacity = inv.capacity();
     if version.at_least(26) && capacity < 0 {
         return Some(format!(

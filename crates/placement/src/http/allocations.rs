@@ -62,11 +62,18 @@ async fn provider(
     Ok(Json(wire::render_provider(&s.placement.provider_allocations(&ctx, &uuid).await?, version)))
 }
 
-/// `POST /reshaper` (1.30+): moving inventories and allocations between providers at
-/// once is not built yet, and says so.
-async fn reshape(Authenticated(_): Authenticated, Extension(version): Extension<Version>) -> Result<StatusCode> {
+/// `POST /reshaper` (1.30+): inventories and allocations moved between providers at once.
+async fn reshape(
+    State(s): State<AppState>,
+    Authenticated(ctx): Authenticated,
+    Extension(version): Extension<Version>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode> {
     since(version, 30)?;
-    Err(crate::domain::Error::NotImplemented("Ferrostack placement does not reshape provider trees yet (POST /reshaper).".into()))
+    let (inventories, allocations) = crate::api::reshaper::parse(&json_body(&headers, &body)?, version)?;
+    s.placement.reshape(&ctx, version, inventories, allocations).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Allocation routes.

@@ -138,27 +138,68 @@ impl Store {
         check: impl Fn(&CapacityCheck) -> Result<(), String>,
     ) -> Result<(), WriteRefused> {
         let mut tx = self.db.begin_write().await.map_err(super::StoreError::from)?;
+        match self.write_allocations(&mut tx, writes, check).await {
+            Ok(()) => Ok(tx.commit().await?),
+            Err(e) => refuse(tx, e).await,
+        }
+    }
+
+    /// Moves inventories and allocations at once (the reshaper): each provider's new
+    /// inventories under its generation, then the consumers' new allocations, and only
+    /// then the check that nothing held has lost its inventory. All or none.
+    pub async fn reshape(
+        &self,
+        inventories: &[(String, i64, Vec<super::InventoryRow>)],
+        writes: &[ConsumerWrite],
+        check: impl Fn(&CapacityCheck) -> Result<(), String>,
+    ) -> Result<(), WriteRefused> {
+        let mut tx = self.db.begin_write().await.map_err(super::StoreError::from)?;
+        let mut providers: Vec<&(String, i64, Vec<super::InventoryRow>)> = inventories.iter().collect();
+        // Row locks in uuid order, as every writer takes them.
+        providers.sort_by(|a, b| a.0.cmp(&b.0));
+        for (provider, generation, rows) in providers {
+            if let Err(e) = self.write_inventories(&mut tx, provider, *generation, rows).await {
+                return refuse(tx, e).await;
+            }
+        }
+        if let Err(e) = self.write_allocations(&mut tx, writes, check).await {
+            return refuse(tx, e).await;
+        }
+        for (provider, _, _) in inventories {
+            if let Err(e) = self.refuse_orphans(&mut tx, provider).await {
+                return refuse(tx, e).await;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Replaces the consumers' allocations inside `tx` (see [`Store::replace_allocations`]).
+    async fn write_allocations(
+        &self,
+        tx: &mut Tx,
+        writes: &[ConsumerWrite],
+        check: impl Fn(&CapacityCheck) -> Result<(), String>,
+    ) -> Result<(), WriteRefused> {
         let consumers: Vec<&str> = writes.iter().map(|w| w.consumer_uuid.as_str()).collect();
         // Every provider the consumers hold or will hold something on, locked in uuid
         // order so concurrent writers cannot deadlock.
         let mut providers: BTreeSet<String> = writes.iter().flat_map(|w| w.allocations.iter().map(|(p, _, _)| p.clone())).collect();
-        let held = self.held_by(&mut tx, &consumers).await?;
+        let held = self.held_by(tx, &consumers).await?;
         providers.extend(held.iter().map(|a| a.provider_uuid.clone()));
         for p in &providers {
-            if let Err(e) = self.bump_generation(&mut tx, p, None).await {
-                return refuse(tx, e).await;
-            }
+            self.bump_generation(tx, p, None).await?;
         }
         for w in writes {
             let current = sqlx::query(&self.sql(&format!("SELECT {CONSUMER_COLUMNS} FROM consumers WHERE uuid = ?")))
                 .bind(&w.consumer_uuid)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
             let current = current.as_ref().map(consumer).transpose()?;
             if let Some(expected) = w.expected_generation
                 && current.as_ref().map(|c| c.generation) != expected
             {
-                return refuse(tx, WriteRefused::ConsumerGeneration(w.consumer_uuid.clone())).await;
+                return Err(WriteRefused::ConsumerGeneration(w.consumer_uuid.clone()));
             }
         }
         // Capacity: what the writes ask against what everyone else holds.
@@ -174,24 +215,24 @@ impl Store {
             )
             .bind(provider)
             .bind(class)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
             let inventory = row.as_ref().map(super::inventories::inventory).transpose()?;
             let before: i64 = match &row {
                 Some(r) => r.try_get("used")?,
                 None => 0,
             };
-            let others = self.used_by_others(&mut tx, provider, class, &consumers).await?;
+            let others = self.used_by_others(tx, provider, class, &consumers).await?;
             let asked = CapacityCheck { provider, class, inventory: inventory.as_ref(), others, amount: *amount, before };
             if let Err(why) = check(&asked) {
-                return refuse(tx, WriteRefused::Rule(why)).await;
+                return Err(WriteRefused::Rule(why));
             }
         }
         let now = common::time::now_micros();
         for w in writes {
-            sqlx::query(&self.sql("DELETE FROM allocations WHERE consumer_uuid = ?")).bind(&w.consumer_uuid).execute(&mut *tx).await?;
+            sqlx::query(&self.sql("DELETE FROM allocations WHERE consumer_uuid = ?")).bind(&w.consumer_uuid).execute(&mut **tx).await?;
             if w.allocations.is_empty() {
-                sqlx::query(&self.sql("DELETE FROM consumers WHERE uuid = ?")).bind(&w.consumer_uuid).execute(&mut *tx).await?;
+                sqlx::query(&self.sql("DELETE FROM consumers WHERE uuid = ?")).bind(&w.consumer_uuid).execute(&mut **tx).await?;
                 continue;
             }
             let updated = sqlx::query(&self.sql(
@@ -203,7 +244,7 @@ impl Store {
             .bind(&w.consumer_type)
             .bind(now)
             .bind(&w.consumer_uuid)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if updated.rows_affected() == 0 {
                 sqlx::query(
@@ -215,7 +256,7 @@ impl Store {
                 .bind(&w.consumer_type)
                 .bind(now)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
             for (p, c, n) in &w.allocations {
@@ -229,16 +270,15 @@ impl Store {
                 .bind(n)
                 .bind(now)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
         }
         let mut touched: BTreeSet<(&str, &str)> = held.iter().map(|a| (a.provider_uuid.as_str(), a.resource_class.as_str())).collect();
         touched.extend(asked.keys().map(|(p, c)| (p.as_str(), c.as_str())));
         for (p, c) in touched {
-            self.recount_used(&mut tx, p, Some(c)).await?;
+            self.recount_used(tx, p, Some(c)).await?;
         }
-        tx.commit().await?;
         Ok(())
     }
 

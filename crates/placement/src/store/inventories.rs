@@ -61,26 +61,30 @@ impl Store {
     /// Answers the new generation.
     pub async fn replace_inventories(&self, provider: &str, generation: i64, inventories: &[InventoryRow]) -> Result<i64, WriteRefused> {
         let mut tx = self.db.begin_write().await.map_err(super::StoreError::from)?;
-        let new_generation = match self.bump_generation(&mut tx, provider, Some(generation)).await {
-            Ok(g) => g,
-            Err(e) => return refuse(tx, e).await,
-        };
-        let held = sqlx::query(&self.sql("SELECT DISTINCT resource_class FROM allocations WHERE provider_uuid = ?"))
-            .bind(provider)
-            .fetch_all(&mut *tx)
-            .await?;
-        let mut in_use = Vec::new();
-        for row in held {
-            let class = db::text(&row, "resource_class")?;
-            if !inventories.iter().any(|i| i.resource_class == class) {
-                in_use.push(class);
+        match self.write_inventories(&mut tx, provider, generation, inventories).await {
+            Ok(g) => {
+                match self.refuse_orphans(&mut tx, provider).await {
+                    Ok(()) => {}
+                    Err(e) => return refuse(tx, e).await,
+                }
+                tx.commit().await?;
+                Ok(g)
             }
+            Err(e) => refuse(tx, e).await,
         }
-        if !in_use.is_empty() {
-            in_use.sort();
-            return refuse(tx, WriteRefused::InventoryInUse { provider: provider.to_owned(), classes: in_use }).await;
-        }
-        sqlx::query(&self.sql("DELETE FROM inventories WHERE provider_uuid = ?")).bind(provider).execute(&mut *tx).await?;
+    }
+
+    /// Replaces a provider's inventories inside `tx` under its generation, without
+    /// checking that what consumers hold is still offered (see [`Store::refuse_orphans`]).
+    pub(super) async fn write_inventories(
+        &self,
+        tx: &mut super::Tx,
+        provider: &str,
+        generation: i64,
+        inventories: &[InventoryRow],
+    ) -> Result<i64, WriteRefused> {
+        let new_generation = self.bump_generation(tx, provider, Some(generation)).await?;
+        sqlx::query(&self.sql("DELETE FROM inventories WHERE provider_uuid = ?")).bind(provider).execute(&mut **tx).await?;
         for i in inventories {
             sqlx::query(
                 &self.sql(&format!("INSERT INTO inventories (provider_uuid, {INVENTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")),
@@ -93,12 +97,28 @@ impl Store {
             .bind(i.max_unit)
             .bind(i.step_size)
             .bind(i.allocation_ratio)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
-        self.recount_used(&mut tx, provider, None).await?;
-        tx.commit().await?;
+        self.recount_used(tx, provider, None).await?;
         Ok(new_generation)
+    }
+
+    /// Refuses when consumers hold classes of `provider` it no longer offers.
+    pub(super) async fn refuse_orphans(&self, tx: &mut super::Tx, provider: &str) -> Result<(), WriteRefused> {
+        let held = sqlx::query(&self.sql(
+            "SELECT DISTINCT resource_class FROM allocations a WHERE a.provider_uuid = ? AND NOT EXISTS \
+             (SELECT 1 FROM inventories i WHERE i.provider_uuid = a.provider_uuid AND i.resource_class = a.resource_class)",
+        ))
+        .bind(provider)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut in_use = held.iter().map(|r| db::text(r, "resource_class")).collect::<Result<Vec<_>, _>>()?;
+        if in_use.is_empty() {
+            return Ok(());
+        }
+        in_use.sort();
+        Err(WriteRefused::InventoryInUse { provider: provider.to_owned(), classes: in_use })
     }
 
     /// Sets `inventories.used` from the allocations, for one class of a provider or all.

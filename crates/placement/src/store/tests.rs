@@ -141,3 +141,37 @@ async fn concurrent_writers_on_neighbouring_providers_do_not_deadlock() {
         assert_eq!(s.list_providers(&ProviderFilter::default()).await.unwrap().len(), 80, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_reshape_is_all_or_nothing() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        s.sync_standard_classes(&["VCPU", "MEMORY_MB"]).await.unwrap();
+        s.create_provider(&root("a", "a")).await.unwrap();
+        s.create_provider(&ProviderRow {
+            uuid: "b".into(),
+            name: "b".into(),
+            generation: 0,
+            parent_uuid: Some("a".into()),
+            root_uuid: "a".into(),
+        })
+        .await
+        .unwrap();
+        let ga = s.replace_inventories("a", 0, &[inventory("VCPU", 4)]).await.unwrap();
+        s.replace_allocations(&[write("c1", None, &[("a", "VCPU", 1)]), write("c2", None, &[("a", "VCPU", 1)])], capacity).await.unwrap();
+        let ga = s.provider("a").await.unwrap().unwrap().generation.max(ga);
+        let gb = s.provider("b").await.unwrap().unwrap().generation;
+        let moved = [("a".to_owned(), ga, vec![inventory("MEMORY_MB", 64)]), ("b".to_owned(), gb, vec![inventory("VCPU", 4)])];
+        // c2 stays on a's VCPU, which a no longer offers: refused, nothing changes.
+        let refused = s.reshape(&moved, &[write("c1", None, &[("b", "VCPU", 1)])], capacity).await;
+        assert!(matches!(refused, Err(WriteRefused::InventoryInUse { ref provider, .. }) if provider == "a"), "{backend}: {refused:?}");
+        assert_eq!(s.inventories("a").await.unwrap()[0].resource_class, "VCPU", "{backend}");
+        s.reshape(&moved, &[write("c1", None, &[("b", "VCPU", 1)]), write("c2", None, &[("b", "VCPU", 1)])], capacity).await.unwrap();
+        assert_eq!(s.inventories("a").await.unwrap()[0].resource_class, "MEMORY_MB", "{backend}");
+        assert_eq!(s.provider_allocations("b").await.unwrap().len(), 2, "{backend}");
+        let stale = s.reshape(&moved, &[], capacity).await;
+        assert!(matches!(stale, Err(WriteRefused::ProviderGeneration(_))), "{backend}: {stale:?}");
+    }
+}
