@@ -1,13 +1,15 @@
 //! REST clients one service uses to call another, as a service user: a [`Session`]
 //! that keeps the user's token (renewed before it expires, and once more when refused)
-//! and finds endpoints in its catalog, and typed clients over it ([`Placement`]).
+//! and finds endpoints in its catalog, and typed clients over it ([`Placement`], [`Images`]).
 //!
 //! Every call carries the request id of the work it is part of, and gives up after the
 //! session's timeout.
 
+mod images;
 mod placement;
 mod session;
 
+pub use images::{Images, UserToken};
 pub use placement::{Inventory, Placement};
 pub use session::{ServiceCredentials, Session, token_lifetime};
 

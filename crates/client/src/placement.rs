@@ -141,4 +141,71 @@ impl Placement {
         }
         Err(Self::refused(&Method::PUT, &path, StatusCode::CONFLICT, &last.unwrap_or(Value::Null)))
     }
+
+    /// The allocation candidates for `resources` (class → amount) with every trait of
+    /// `required`, at most `limit` of them: placement's body as it answers it
+    /// (`allocation_requests` and `provider_summaries`).
+    pub async fn allocation_candidates(
+        &self,
+        resources: &std::collections::BTreeMap<String, i64>,
+        required: &[String],
+        limit: usize,
+        request_id: &str,
+    ) -> Result<Value, ClientError> {
+        let mut query: Vec<(&str, String)> = vec![
+            ("resources", resources.iter().map(|(c, n)| format!("{c}:{n}")).collect::<Vec<_>>().join(",")),
+            ("limit", limit.to_string()),
+        ];
+        if !required.is_empty() {
+            query.push(("required", required.join(",")));
+        }
+        let query = serde_urlencoded::to_string(&query).map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let path = format!("/allocation_candidates?{query}");
+        match self.call(Method::GET, &path, None, request_id).await? {
+            (StatusCode::OK, body) => Ok(body),
+            (status, body) => Err(Self::refused(&Method::GET, &path, status, &body)),
+        }
+    }
+
+    /// Claims `allocations` (an allocation request's `allocations`) for the new consumer
+    /// `consumer` of `project_id`/`user_id`; `false` when the resources were taken
+    /// meanwhile or the consumer holds allocations already.
+    pub async fn claim(
+        &self,
+        consumer: &str,
+        allocations: &Value,
+        project_id: &str,
+        user_id: &str,
+        request_id: &str,
+    ) -> Result<bool, ClientError> {
+        let path = format!("/allocations/{consumer}");
+        // A new consumer (generation null), of Nova's type for servers.
+        let body = json!({
+            "allocations": allocations, "project_id": project_id, "user_id": user_id,
+            "consumer_generation": null, "consumer_type": "INSTANCE",
+        });
+        match self.call(Method::PUT, &path, Some(&body), request_id).await? {
+            (StatusCode::NO_CONTENT, _) => Ok(true),
+            (StatusCode::CONFLICT, _) => Ok(false),
+            (status, b) => Err(Self::refused(&Method::PUT, &path, status, &b)),
+        }
+    }
+
+    /// Frees every allocation of `consumer`; one without any is fine.
+    pub async fn free(&self, consumer: &str, request_id: &str) -> Result<(), ClientError> {
+        let path = format!("/allocations/{consumer}");
+        match self.call(Method::DELETE, &path, None, request_id).await? {
+            (StatusCode::NO_CONTENT | StatusCode::NOT_FOUND, _) => Ok(()),
+            (status, body) => Err(Self::refused(&Method::DELETE, &path, status, &body)),
+        }
+    }
+
+    /// The allocations `consumer` holds, by provider (placement's `allocations` object).
+    pub async fn allocations(&self, consumer: &str, request_id: &str) -> Result<Value, ClientError> {
+        let path = format!("/allocations/{consumer}");
+        match self.call(Method::GET, &path, None, request_id).await? {
+            (StatusCode::OK, body) => Ok(body["allocations"].clone()),
+            (status, body) => Err(Self::refused(&Method::GET, &path, status, &body)),
+        }
+    }
 }
