@@ -98,6 +98,15 @@ expect_match() { # TEXT ERE WHAT
   grep -Eq -- "$2" <<<"$1" || fail "$3: '$1' does not match /$2/"
 }
 jqr() { jq -r "$@" || fail "unexpected output (jq $*)"; }
+wait_status() { # SERVER STATUS: polls the demo user's server until it has STATUS (20 s at most)
+  local now
+  for _ in $(seq 40); do
+    now=$(osd server show "$1" -f value -c status)
+    [ "$now" = "$2" ] && return 0
+    sleep 0.5
+  done
+  fail "server $1 stayed $now, never $2"
+}
 
 cloud_field() { # CLOUD FIELD: a value of clouds.yaml
   "$PYTHON" -c 'import sys, yaml; c = yaml.safe_load(open(sys.argv[1]))["clouds"][sys.argv[2]]; print(c["auth"][sys.argv[3]])' \
@@ -525,6 +534,39 @@ expect_line "$(osd server group list -f value -c Name)" "$sg" "server group list
 expect_eq "$(osd server group show "$sg" -f value -c policy)" anti-affinity "server group policy"
 osd server group delete "$sg"
 expect_no_line "$(osd server group list -f value -c Name)" "$sg" "server group list after delete"
+ok
+
+step "server create --no-network --wait / list / stop / start / reboot / pause / suspend / lock / delete"
+simg=$(osa image create --file "$tmp/image.raw" --disk-format raw --container-format bare --public "server-img-$sfx" -f value -c id)
+srv="vm-$sfx"
+expect_eq "$(osd server create --flavor m1.tiny --image "$simg" --no-network --wait "$srv" -f value -c status)" ACTIVE "status after create --wait"
+expect_line "$(osd server list -f value -c Name)" "$srv" "server list"
+expect_eq "$(osd server list --status ACTIVE --name "^vm-$sfx\$" -f value -c Name)" "$srv" "server list --status --name"
+osd server stop "$srv"
+wait_status "$srv" SHUTOFF
+os_must_fail "Cannot 'stop' instance .* while it is in vm_state stopped|HTTP 409" --os-cloud ferrostack server stop "$srv"
+osd server start "$srv"
+wait_status "$srv" ACTIVE
+osd server reboot --hard --wait "$srv" >/dev/null
+osd server pause "$srv"
+wait_status "$srv" PAUSED
+osd server unpause "$srv"
+wait_status "$srv" ACTIVE
+osd server suspend "$srv"
+wait_status "$srv" SUSPENDED
+osd server resume "$srv"
+wait_status "$srv" ACTIVE
+osd server lock --reason "cli $sfx" "$srv"
+expect_eq "$(osd server show "$srv" -f json | jqr .locked_reason)" "cli $sfx" "locked reason"
+os_must_fail "is locked|HTTP 409" --os-cloud ferrostack server stop "$srv"
+osd server unlock "$srv"
+osd server set --property role=cli --tag "t-$sfx" "$srv"
+expect_eq "$(osd server show "$srv" -f json | jqr .properties.role)" cli "server property"
+expect_line "$(osd server event list "$srv" -f value -c Action)" pause "server event list"
+os_must_fail "not implemented|HTTP 501" --os-cloud ferrostack server shelve "$srv"
+osd server delete --wait "$srv"
+expect_no_line "$(osd server list -f value -c Name)" "$srv" "server list after delete"
+osa image delete "$simg"
 ok
 
 step "user delete"

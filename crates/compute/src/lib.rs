@@ -7,6 +7,8 @@ pub mod api;
 pub mod domain;
 pub mod http;
 pub mod rpc;
+pub mod scheduler;
+pub mod states;
 pub mod store;
 
 pub use domain::Compute;

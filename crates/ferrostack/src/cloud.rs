@@ -49,8 +49,7 @@ pub struct Cloud {
     shutdown: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
-    /// Conductors and compute agents: they stop when dropped.
-    compute_components: (Vec<compute::rpc::ConductorService>, Vec<hypervisor::Agent>),
+    compute_components: ComputeComponents,
 }
 
 /// The catalog entries of every role this binary serves, at `base_url`.
@@ -139,17 +138,27 @@ pub async fn open_placement(data_dir: &Path, config: &Config) -> anyhow::Result<
     Ok(placement::Placement::new(store, policy).await?)
 }
 
-/// Compute's API role with its cells (cell0 and cell1 on a new cloud), each cell's
-/// in-process bus, and placement reached as nova's service user. Creates the default
-/// flavors on a new cloud.
+/// How compute's API role and its components reach the other services.
+pub struct ComputeConnections {
+    /// Placement, as nova's service user.
+    pub placement: Arc<client::Placement>,
+    /// The image service, as each request's user.
+    pub images: Arc<client::Images>,
+    /// Where versioned notifications go.
+    pub notifier: bus::Notifier,
+    /// The API-level bus the superconductor and the scheduler serve on.
+    pub api_bus: Arc<dyn bus::Bus>,
+}
+
+/// Compute's API role with its cells (cell0 and cell1 on a new cloud) and each cell's
+/// bus. Creates the default flavors on a new cloud.
 pub async fn open_compute(
     data_dir: &Path,
     config: &Config,
-    placement: Arc<client::Placement>,
-    notifier: bus::Notifier,
-) -> anyhow::Result<(compute::Compute, compute::domain::cells::Buses)> {
+    connections: &ComputeConnections,
+) -> anyhow::Result<(compute::Compute, Arc<compute::domain::cells::Cells>, compute::domain::cells::Buses)> {
     let store = open_compute_api(data_dir, config).await?;
-    let cells = compute::domain::cells::Cells::open(&store).await?;
+    let cells = Arc::new(compute::domain::cells::Cells::open(&store).await?);
     let mut buses = compute::domain::cells::Buses::default();
     for cell in cells.all() {
         let url = &cell.mapping.transport_url;
@@ -169,9 +178,42 @@ pub async fn open_compute(
     let policy = with_overrides(compute::domain::policy::default_policy()?, data_dir, &["compute-policy.yaml", "compute-policy.json"])?;
     let settings =
         compute::domain::ComputeSettings { service_down_time: Duration::from_secs(config.compute.service_down_time), ..Default::default() };
-    let compute = compute::Compute::new(store, cells, buses.clone(), placement, notifier, policy, settings);
+    let api_connections = compute::domain::Connections {
+        placement: connections.placement.clone(),
+        images: connections.images.clone(),
+        superconductor: compute::rpc::SuperconductorClient::new(connections.api_bus.clone()),
+        notifier: connections.notifier.clone(),
+    };
+    let compute = compute::Compute::new(store, cells.clone(), buses.clone(), api_connections, policy, settings);
     compute.bootstrap_flavors().await?;
-    Ok((compute, buses))
+    Ok((compute, cells, buses))
+}
+
+/// The filter scheduler's settings from the configuration; an unknown filter or weigher
+/// stops the cloud from starting rather than being ignored.
+fn scheduler_settings(config: &Config) -> anyhow::Result<compute::scheduler::SchedulerSettings> {
+    let filters = config
+        .scheduler
+        .enabled_filters
+        .iter()
+        .map(|name| compute::scheduler::Filter::parse(name).with_context(|| format!("[scheduler] enabled_filters: no filter {name}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let weighers = config
+        .scheduler
+        .weighers
+        .iter()
+        .map(|(name, m)| compute::scheduler::Weigher::parse(name, *m).with_context(|| format!("[scheduler] weighers: no weigher {name}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if config.scheduler.max_attempts == 0 {
+        anyhow::bail!("[scheduler] max_attempts must be at least 1");
+    }
+    Ok(compute::scheduler::SchedulerSettings {
+        filters,
+        weighers,
+        max_attempts: config.scheduler.max_attempts,
+        service_down_time: Duration::from_secs(config.compute.service_down_time),
+        ..Default::default()
+    })
 }
 
 /// Compute's API database, migrated, with cell0 and cell1 on a new cloud.
@@ -203,22 +245,42 @@ fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_owned()).unwrap_or_else(|_| "localhost".into())
 }
 
-/// The compute parts that run beside the API in one process: each compute cell's
+/// The compute parts that run beside the API in one process; they stop when dropped.
+#[derive(Default)]
+struct ComputeComponents {
+    _scheduler: Option<bus::Serving>,
+    _superconductor: Option<bus::Serving>,
+    _conductors: Vec<compute::rpc::ConductorService>,
+    _agents: Vec<hypervisor::Agent>,
+}
+
+/// Starts the scheduler and the superconductor on the API bus, each compute cell's
 /// conductor, and `fake_computes` agents with fake drivers in cell1.
 async fn start_compute_components(
     compute: &compute::Compute,
+    cells: &Arc<compute::domain::cells::Cells>,
     buses: &compute::domain::cells::Buses,
-    placement: Arc<client::Placement>,
-    notifier: bus::Notifier,
-    config: &crate::config::ComputeConfig,
-) -> anyhow::Result<(Vec<compute::rpc::ConductorService>, Vec<hypervisor::Agent>)> {
+    connections: &ComputeConnections,
+    config: &Config,
+) -> anyhow::Result<ComputeComponents> {
     let host = host_name();
+    let api_store = compute.api_store().clone();
+    let scheduler =
+        compute::scheduler::Scheduler::new(api_store.clone(), cells.clone(), connections.placement.clone(), scheduler_settings(config)?);
+    let api_bus = connections.api_bus.as_ref();
+    let scheduler = api_bus.serve(compute::rpc::SCHEDULER_TOPIC, &host, Arc::new(scheduler)).await?;
+    let scheduler_client = compute::rpc::SchedulerClient::new(connections.api_bus.clone(), SERVICE_CALL_TIMEOUT);
+    let superconductor =
+        compute::rpc::Superconductor::new(api_store, cells.clone(), buses.clone(), scheduler_client, connections.placement.clone());
+    let superconductor = api_bus.serve(compute::rpc::CONDUCTOR_TOPIC, &host, Arc::new(superconductor)).await?;
+
+    let config = &config.compute;
     let report_interval = Duration::from_secs(config.report_interval);
     let mut conductors = Vec::new();
     let mut agents = Vec::new();
-    for cell in compute.cells().compute_cells() {
+    for cell in cells.compute_cells() {
         let (Ok(store), Ok(bus)) = (cell.store(), buses.of(cell)) else { continue };
-        let publisher = notifier.as_publisher(&format!("nova-conductor:{host}"));
+        let publisher = connections.notifier.as_publisher(&format!("nova-conductor:{host}"));
         conductors.push(compute::rpc::Conductor::serve(store.clone(), bus.as_ref(), publisher, &host, report_interval).await?);
         if cell.mapping.name != "cell1" {
             continue;
@@ -235,12 +297,20 @@ async fn start_compute_components(
                 resource_interval: Duration::from_secs(config.resource_interval),
                 ..hypervisor::AgentSettings::for_host(&name)
             };
-            let conductor = compute::rpc::ConductorClient::new(bus.clone(), Duration::from_secs(30));
+            let conductor = compute::rpc::ConductorClient::new(bus.clone(), SERVICE_CALL_TIMEOUT);
             let driver = Arc::new(hypervisor::FakeDriver::new(&name, size));
-            agents.push(hypervisor::Agent::start(settings, driver, bus.clone(), conductor, placement.clone()).await?);
+            let agent = hypervisor::Agent::start(
+                settings,
+                driver,
+                bus.clone(),
+                conductor,
+                connections.placement.clone(),
+                connections.notifier.clone(),
+            );
+            agents.push(agent.await?);
         }
     }
-    Ok((conductors, agents))
+    Ok(ComputeComponents { _scheduler: Some(scheduler), _superconductor: Some(superconductor), _conductors: conductors, _agents: agents })
 }
 
 /// Maps new compute hosts to their cells every `interval`.
@@ -347,10 +417,14 @@ impl Cloud {
             project_domain_name: "Default".into(),
         };
         let session = Arc::new(client::Session::new(&format!("{base_url}/identity"), credentials, SERVICE_CALL_TIMEOUT)?);
-        let placement_client = Arc::new(client::Placement::new(session, REGION));
         let notifications = Arc::new(bus::InProcessBus::new());
-        let notifier = bus::Notifier::new(notifications.clone(), &format!("nova-api:{}", host_name()));
-        let (compute, buses) = open_compute(&opts.data_dir, &opts.config, placement_client.clone(), notifier.clone()).await?;
+        let connections = ComputeConnections {
+            placement: Arc::new(client::Placement::new(session.clone(), REGION)),
+            images: Arc::new(client::Images::new(session, REGION)),
+            notifier: bus::Notifier::new(notifications.clone(), &format!("nova-api:{}", host_name())),
+            api_bus: Arc::new(bus::InProcessBus::new()),
+        };
+        let (compute, cells, buses) = open_compute(&opts.data_dir, &opts.config, &connections).await?;
         let compute = Arc::new(compute);
         let compute_state =
             compute::AppState { compute: compute.clone(), validator: identity.clone(), endpoint: format!("{base_url}/compute").into() };
@@ -374,23 +448,13 @@ impl Cloud {
                 })
                 .await
         });
-        let (conductors, agents) = start_compute_components(&compute, &buses, placement_client, notifier, &opts.config.compute).await?;
+        let compute_components = start_compute_components(&compute, &cells, &buses, &connections, &opts.config).await?;
         let background = vec![
             spawn_revocation_sync(identity.clone()),
             spawn_task_purge(images),
             spawn_host_discovery(compute, Duration::from_secs(opts.config.compute.discover_hosts_interval)),
         ];
-        Ok(Cloud {
-            addr,
-            base_url,
-            bootstrap,
-            identity,
-            notifications,
-            shutdown: Some(tx),
-            server,
-            background,
-            compute_components: (conductors, agents),
-        })
+        Ok(Cloud { addr, base_url, bootstrap, identity, notifications, shutdown: Some(tx), server, background, compute_components })
     }
 
     /// Stops accepting, lets in-flight requests finish, and waits for the server.
@@ -398,7 +462,7 @@ impl Cloud {
         for task in &self.background {
             task.abort();
         }
-        self.compute_components = (Vec::new(), Vec::new());
+        self.compute_components = ComputeComponents::default();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

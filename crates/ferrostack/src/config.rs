@@ -17,6 +17,30 @@ pub struct Config {
     pub image: ImageSettings,
     /// Compute settings: heartbeats, host discovery, the fake hosts `up` runs.
     pub compute: ComputeConfig,
+    /// The filter scheduler's filters and weighers (Nova's `[filter_scheduler]`).
+    pub scheduler: SchedulerConfig,
+}
+
+/// The filter scheduler's settings, named as in Nova.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// The filters hosts pass, in order (`ComputeFilter`, `AvailabilityZoneFilter`, ...).
+    pub enabled_filters: Vec<String>,
+    /// Each weigher (`RAMWeigher`, `CPUWeigher`, ...) with its multiplier.
+    pub weighers: std::collections::BTreeMap<String, f64>,
+    /// Hosts tried per instance: the chosen one and its alternates.
+    pub max_attempts: usize,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            enabled_filters: compute::scheduler::DEFAULT_FILTERS.iter().map(|f| f.name().to_owned()).collect(),
+            weighers: compute::scheduler::DEFAULT_WEIGHERS.iter().map(|w| (w.name().to_owned(), 1.0)).collect(),
+            max_attempts: 3,
+        }
+    }
 }
 
 /// Compute's settings (Nova's `report_interval`, `service_down_time`, ...), in seconds.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bus::{Bus, BusError, Message, Serving};
 use client::Inventory;
-use compute::rpc::{COMPUTE_TOPIC, ConductorClient};
+use compute::rpc::{COMPUTE_TOPIC, ConductorClient, OperationRequest};
 use compute::store::cell::NodeReport;
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -65,24 +65,30 @@ impl Drop for Agent {
     }
 }
 
-struct Inner {
-    settings: AgentSettings,
-    driver: Arc<dyn Driver>,
-    conductor: ConductorClient,
-    placement: Arc<client::Placement>,
+/// What the agent's periodic work and its handlers share.
+pub(crate) struct Inner {
+    pub(crate) settings: AgentSettings,
+    pub(crate) driver: Arc<dyn Driver>,
+    pub(crate) conductor: ConductorClient,
+    pub(crate) placement: Arc<client::Placement>,
+    /// Publishes as `nova-compute:<host>`.
+    pub(crate) notifier: bus::Notifier,
 }
 
 impl Agent {
     /// Starts serving `host` on the cell's `bus` with `driver`, reporting to the cell's
-    /// conductor and to placement.
+    /// conductor and to placement, and announcing what it does to instances through
+    /// `notifier`.
     pub async fn start(
         settings: AgentSettings,
         driver: Arc<dyn Driver>,
         bus: Arc<dyn Bus>,
         conductor: ConductorClient,
         placement: Arc<client::Placement>,
+        notifier: bus::Notifier,
     ) -> Result<Agent, BusError> {
-        let inner = Arc::new(Inner { settings, driver, conductor, placement });
+        let notifier = notifier.as_publisher(&format!("{BINARY}:{}", settings.host));
+        let inner = Arc::new(Inner { settings, driver, conductor, placement, notifier });
         let serving = bus.serve(COMPUTE_TOPIC, &inner.settings.host, Arc::new(Handler(inner.clone()))).await?;
         let periodic = tokio::spawn(inner.run());
         Ok(Agent { _serving: serving, periodic })
@@ -165,6 +171,18 @@ impl Inner {
     }
 }
 
+/// The methods that carry an [`OperationRequest`].
+const OPERATIONS: [&str; 8] = [
+    "start_instance",
+    "stop_instance",
+    "reboot_instance",
+    "pause_instance",
+    "unpause_instance",
+    "suspend_instance",
+    "resume_instance",
+    "terminate_instance",
+];
+
 /// The agent's side of the `compute` topic.
 struct Handler(Arc<Inner>);
 
@@ -172,8 +190,22 @@ struct Handler(Arc<Inner>);
 impl bus::Handler for Handler {
     async fn handle(&self, message: Message) -> Result<Value, String> {
         let driver_error = |e: DriverError| e.to_string();
+        let parse = |what: &str, e: serde_json::Error| format!("bad {what} arguments: {e}");
         match message.method.as_str() {
             "get_host_uptime" => Ok(Value::String(self.0.driver.host_uptime().await.map_err(driver_error)?)),
+            "build_and_run_instance" => {
+                let build = serde_json::from_value(message.args).map_err(|e| parse("build_and_run_instance", e))?;
+                self.0.build(build, &message.request_id).await;
+                Ok(Value::Null)
+            }
+            method if OPERATIONS.contains(&method) => {
+                let request: OperationRequest = serde_json::from_value(message.args).map_err(|e| parse(method, e))?;
+                if request.operation.method() != method {
+                    return Err(format!("{method} was sent for a {} request", request.operation.method()));
+                }
+                self.0.operate(request, &message.request_id).await;
+                Ok(Value::Null)
+            }
             other => Err(format!("the compute agent has no method {other}")),
         }
     }

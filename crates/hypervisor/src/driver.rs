@@ -1,5 +1,8 @@
 //! What a hypervisor driver provides to its agent.
 
+use compute::states::PowerState;
+use compute::store::cell::InstanceRow;
+
 /// A host's resources as its hypervisor sees them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HostResources {
@@ -26,12 +29,19 @@ pub enum DriverError {
     /// The driver does not do this.
     #[error("{0} is not supported by this hypervisor driver")]
     NotSupported(&'static str),
+    /// The guest does not exist on this host.
+    #[error("instance {0} is not on this host")]
+    NoGuest(String),
+    /// The guest is not in a state that allows it.
+    #[error("{0}")]
+    WrongState(String),
     /// The hypervisor failed.
     #[error("{0}")]
     Failed(String),
 }
 
-/// A hypervisor driver: the agent's only way to its host's guests.
+/// A hypervisor driver: the agent's only way to its host's guests. Guests are named by
+/// their instance's uuid.
 #[async_trait::async_trait]
 pub trait Driver: Send + Sync {
     /// The resources of the host (one node per agent).
@@ -39,4 +49,34 @@ pub trait Driver: Send + Sync {
 
     /// The host's uptime, as the `uptime` command prints it.
     async fn host_uptime(&self) -> Result<String, DriverError>;
+
+    /// Creates and boots the instance's guest.
+    async fn spawn(&self, instance: &InstanceRow) -> Result<(), DriverError>;
+
+    /// Stops and removes the guest; one that does not exist is fine.
+    async fn destroy(&self, uuid: &str) -> Result<(), DriverError>;
+
+    /// Shuts the guest down.
+    async fn power_off(&self, uuid: &str) -> Result<(), DriverError>;
+
+    /// Boots a shut-down guest.
+    async fn power_on(&self, uuid: &str) -> Result<(), DriverError>;
+
+    /// Reboots the guest: through its operating system, or (`hard`) by resetting it.
+    async fn reboot(&self, uuid: &str, hard: bool) -> Result<(), DriverError>;
+
+    /// Freezes the guest in memory.
+    async fn pause(&self, uuid: &str) -> Result<(), DriverError>;
+
+    /// Thaws a paused guest.
+    async fn unpause(&self, uuid: &str) -> Result<(), DriverError>;
+
+    /// Saves the guest's memory and stops it.
+    async fn suspend(&self, uuid: &str) -> Result<(), DriverError>;
+
+    /// Restores a suspended guest.
+    async fn resume(&self, uuid: &str) -> Result<(), DriverError>;
+
+    /// The guest's power state (`NoState` for one that does not exist).
+    async fn power_state(&self, uuid: &str) -> Result<PowerState, DriverError>;
 }

@@ -2,8 +2,12 @@
 //! memory and change state at once. For API tests and scale tests of the control plane
 //! (`ferrostack up --fake-computes N` runs N such hosts in one process).
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Instant;
 
+use compute::states::PowerState;
+use compute::store::cell::InstanceRow;
 use serde_json::json;
 
 use crate::driver::{Driver, DriverError, HostResources};
@@ -23,17 +27,38 @@ impl Default for FakeHostSize {
     }
 }
 
+/// A guest of the fake hypervisor: what it uses and its state.
+#[derive(Debug, Clone, Copy)]
+struct FakeGuest {
+    vcpus: i64,
+    memory_mb: i64,
+    disk_gb: i64,
+    power: PowerState,
+}
+
 /// A fake hypervisor on one host.
 pub struct FakeDriver {
     node: String,
     size: FakeHostSize,
     started: Instant,
+    guests: Mutex<HashMap<String, FakeGuest>>,
 }
 
 impl FakeDriver {
     /// A fake hypervisor named `node` of `size`, up from now.
     pub fn new(node: &str, size: FakeHostSize) -> Self {
-        FakeDriver { node: node.to_owned(), size, started: Instant::now() }
+        FakeDriver { node: node.to_owned(), size, started: Instant::now(), guests: Mutex::new(HashMap::new()) }
+    }
+
+    /// Moves the guest `uuid` from one of the power states `from` to `to`.
+    fn transition(&self, uuid: &str, from: &[PowerState], to: PowerState) -> Result<(), DriverError> {
+        let mut guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
+        let guest = guests.get_mut(uuid).ok_or_else(|| DriverError::NoGuest(uuid.to_owned()))?;
+        if !from.contains(&guest.power) {
+            return Err(DriverError::WrongState(format!("instance {uuid} is {:?}, not {from:?}", guest.power)));
+        }
+        guest.power = to;
+        Ok(())
     }
 }
 
@@ -49,6 +74,7 @@ fn uptime_line(now: &str, secs: u64) -> String {
 #[async_trait::async_trait]
 impl Driver for FakeDriver {
     async fn host_resources(&self) -> Result<HostResources, DriverError> {
+        let used: Vec<FakeGuest> = self.guests.lock().expect("the fake driver's lock is never poisoned").values().copied().collect();
         Ok(HostResources {
             hypervisor_hostname: self.node.clone(),
             hypervisor_type: "fake".into(),
@@ -57,16 +83,74 @@ impl Driver for FakeDriver {
             vcpus: self.size.vcpus,
             memory_mb: self.size.memory_mb,
             local_gb: self.size.local_gb,
-            vcpus_used: 0,
-            memory_mb_used: 0,
-            local_gb_used: 0,
-            running_vms: 0,
+            vcpus_used: used.iter().map(|g| g.vcpus).sum(),
+            memory_mb_used: used.iter().map(|g| g.memory_mb).sum(),
+            local_gb_used: used.iter().map(|g| g.disk_gb).sum(),
+            running_vms: used.len() as i64,
         })
     }
 
     async fn host_uptime(&self) -> Result<String, DriverError> {
         let now = common::time::from_micros(common::time::now_micros()).format("%H:%M:%S").to_string();
         Ok(uptime_line(&now, self.started.elapsed().as_secs()))
+    }
+
+    async fn spawn(&self, instance: &InstanceRow) -> Result<(), DriverError> {
+        let size = |key: &str| instance.flavor[key].as_i64().unwrap_or(0);
+        let guest = FakeGuest {
+            vcpus: size("vcpus"),
+            memory_mb: size("memory_mb"),
+            disk_gb: size("root_gb") + size("ephemeral_gb"),
+            power: PowerState::Running,
+        };
+        let mut guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
+        if guests.contains_key(&instance.uuid) {
+            return Err(DriverError::WrongState(format!("instance {} exists on this host already", instance.uuid)));
+        }
+        guests.insert(instance.uuid.clone(), guest);
+        Ok(())
+    }
+
+    async fn destroy(&self, uuid: &str) -> Result<(), DriverError> {
+        self.guests.lock().expect("the fake driver's lock is never poisoned").remove(uuid);
+        Ok(())
+    }
+
+    async fn power_off(&self, uuid: &str) -> Result<(), DriverError> {
+        self.transition(uuid, &[PowerState::Running, PowerState::Paused, PowerState::Suspended, PowerState::Shutdown], PowerState::Shutdown)
+    }
+
+    async fn power_on(&self, uuid: &str) -> Result<(), DriverError> {
+        self.transition(uuid, &[PowerState::Shutdown, PowerState::Running], PowerState::Running)
+    }
+
+    async fn reboot(&self, uuid: &str, hard: bool) -> Result<(), DriverError> {
+        let from: &[PowerState] = if hard {
+            &[PowerState::Running, PowerState::Shutdown, PowerState::Paused, PowerState::Suspended, PowerState::Crashed]
+        } else {
+            &[PowerState::Running]
+        };
+        self.transition(uuid, from, PowerState::Running)
+    }
+
+    async fn pause(&self, uuid: &str) -> Result<(), DriverError> {
+        self.transition(uuid, &[PowerState::Running], PowerState::Paused)
+    }
+
+    async fn unpause(&self, uuid: &str) -> Result<(), DriverError> {
+        self.transition(uuid, &[PowerState::Paused], PowerState::Running)
+    }
+
+    async fn suspend(&self, uuid: &str) -> Result<(), DriverError> {
+        self.transition(uuid, &[PowerState::Running], PowerState::Suspended)
+    }
+
+    async fn resume(&self, uuid: &str) -> Result<(), DriverError> {
+        self.transition(uuid, &[PowerState::Suspended], PowerState::Running)
+    }
+
+    async fn power_state(&self, uuid: &str) -> Result<PowerState, DriverError> {
+        Ok(self.guests.lock().expect("the fake driver's lock is never poisoned").get(uuid).map_or(PowerState::NoState, |g| g.power))
     }
 }
 

@@ -6,6 +6,7 @@
 mod agent;
 mod driver;
 mod fake;
+mod lifecycle;
 
 pub use agent::{Agent, AgentSettings};
 pub use driver::{Driver, DriverError, HostResources};

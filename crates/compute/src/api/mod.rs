@@ -5,9 +5,12 @@
 pub mod aggregates;
 pub mod flavors;
 pub mod hypervisors;
+pub mod instance_actions;
 pub mod keypairs;
 pub mod quotas;
+pub mod server_actions;
 pub mod server_groups;
+pub mod servers;
 pub mod services;
 pub mod versions;
 
@@ -177,6 +180,11 @@ pub(crate) fn strict_query(pairs: &[(String, String)], allowed: &[&str], strict:
     }
     let verb = if extra.len() == 1 { "was" } else { "were" };
     Err(Error::BadRequest(format!("Additional properties are not allowed ({} {verb} unexpected)", extra.join(", "))))
+}
+
+/// A date-time query value.
+pub(crate) fn query_time(name: &str, v: &str) -> Result<i64> {
+    common::time::parse_client_time(v).ok_or_else(|| invalid_query(name, v, &format!("'{v}' is not a 'date-time'")))
 }
 
 /// A `limit` query value: digits only.

@@ -4,9 +4,8 @@
 use serde_json::{Value, json};
 
 use super::{invalid, last, only_keys, printable_name, py_repr, required, strict_query, string, wrapped};
-use crate::domain::server_groups::NewServerGroup;
+use crate::domain::server_groups::{NewServerGroup, ServerGroupView};
 use crate::domain::{Result, Version};
-use crate::store::ServerGroupRow;
 
 /// The policies a microversion knows.
 fn policies(version: Version) -> &'static [&'static str] {
@@ -65,9 +64,10 @@ pub fn parse_list_query(pairs: &[(String, String)], version: Version) -> Result<
     Ok((pairs.iter().any(|(k, _)| k == "all_projects"), super::parse_limit(pairs)?, offset))
 }
 
-/// A server group. No servers exist yet, so no group has members.
-pub fn render(g: &ServerGroupRow, version: Version) -> Value {
-    let mut v = json!({"id": g.uuid, "name": g.name, "members": []});
+/// A server group with its members.
+pub fn render(g: &ServerGroupView, version: Version) -> Value {
+    let ServerGroupView { group: g, members } = g;
+    let mut v = json!({"id": g.uuid, "name": g.name, "members": members});
     if version.at_least(64) {
         v["policy"] = json!(g.policy);
         v["rules"] = match g.max_server_per_host {

@@ -232,11 +232,16 @@ mod tests {
         };
         store.report_compute_node(&report).await.unwrap();
 
-        let session = client::Session::new("http://127.0.0.1:9/identity", test_credentials(), std::time::Duration::from_secs(1)).unwrap();
-        let placement = Arc::new(client::Placement::new(Arc::new(session), "RegionOne"));
+        let session =
+            Arc::new(client::Session::new("http://127.0.0.1:9/identity", test_credentials(), std::time::Duration::from_secs(1)).unwrap());
+        let connections = super::super::Connections {
+            placement: Arc::new(client::Placement::new(session.clone(), "RegionOne")),
+            images: Arc::new(client::Images::new(session, "RegionOne")),
+            superconductor: crate::rpc::SuperconductorClient::new(Arc::new(bus::InProcessBus::new())),
+            notifier: bus::Notifier::new(Arc::new(bus::InProcessBus::new()), "nova-api:test"),
+        };
         let policy = super::super::policy::default_policy().unwrap();
-        let notifier = bus::Notifier::new(Arc::new(bus::InProcessBus::new()), "nova-api:test");
-        let compute = Compute::new(api.clone(), cells, Buses::default(), placement, notifier, policy, Default::default());
+        let compute = Compute::new(api.clone(), Arc::new(cells), Buses::default(), connections, policy, Default::default());
         assert_eq!(compute.discover_hosts().await.unwrap(), 1);
         assert_eq!(compute.discover_hosts().await.unwrap(), 0, "a mapped host is not mapped again");
         let mappings = api.list_host_mappings().await.unwrap();

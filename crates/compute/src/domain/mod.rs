@@ -6,11 +6,15 @@ pub mod cells;
 pub mod extra_specs;
 pub mod flavors;
 pub mod hypervisors;
+pub mod instance_actions;
 pub mod keypairs;
 pub mod notifications;
 pub mod policy;
 pub mod quotas;
+pub mod server_actions;
 pub mod server_groups;
+pub mod server_metadata;
+pub mod servers;
 pub mod services;
 
 use std::sync::Arc;
@@ -124,28 +128,41 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The compute service's API role.
 pub struct Compute {
     store: Store,
-    cells: cells::Cells,
+    cells: Arc<cells::Cells>,
     buses: cells::Buses,
     placement: Arc<client::Placement>,
+    images: Arc<client::Images>,
+    superconductor: crate::rpc::SuperconductorClient,
     notifier: bus::Notifier,
     policy: Policy,
     settings: ComputeSettings,
 }
 
+/// How the API role reaches the other services and components.
+pub struct Connections {
+    /// Placement, as compute's service user.
+    pub placement: Arc<client::Placement>,
+    /// The image service, as each request's user.
+    pub images: Arc<client::Images>,
+    /// The superconductor, on the API's bus.
+    pub superconductor: crate::rpc::SuperconductorClient,
+    /// Notification listeners.
+    pub notifier: bus::Notifier,
+}
+
 impl Compute {
     /// Serves the API database `store` (migrated) and `cells` under `policy`, reaching
-    /// each cell's agents over `buses`, placement as compute's service user, and
-    /// notification listeners through `notifier`.
+    /// each cell's agents over `buses` and the rest through `connections`.
     pub fn new(
         store: Store,
-        cells: cells::Cells,
+        cells: Arc<cells::Cells>,
         buses: cells::Buses,
-        placement: Arc<client::Placement>,
-        notifier: bus::Notifier,
+        connections: Connections,
         policy: Policy,
         settings: ComputeSettings,
     ) -> Self {
-        Compute { store, cells, buses, placement, notifier, policy, settings }
+        let Connections { placement, images, superconductor, notifier } = connections;
+        Compute { store, cells, buses, placement, images, superconductor, notifier, policy, settings }
     }
 
     /// Sends an INFO notification for the request `ctx` is part of.
@@ -173,6 +190,11 @@ impl Compute {
     /// refuse).
     fn allowed(&self, ctx: &RequestContext, rule: &str) -> bool {
         self.authorize_own(ctx, rule).is_ok()
+    }
+
+    /// The API database, for the components that run beside the API role.
+    pub fn api_store(&self) -> &Store {
+        &self.store
     }
 
     /// The store, for the domain's modules.

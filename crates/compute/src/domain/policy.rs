@@ -1,7 +1,8 @@
 //! Nova's default policy for the routes compute serves: administrators manage flavors,
-//! services, hypervisors, aggregates and quotas; project readers read extra specs and
-//! their quotas and server groups, members create server groups; a user manages their own
-//! key pairs; anyone lists availability zones.
+//! services, hypervisors, aggregates and quotas, and see every project's servers and
+//! their hosts; project readers read their servers, extra specs, quotas and server
+//! groups, members create and act on servers and create server groups; a user manages
+//! their own key pairs; anyone lists availability zones.
 
 use common::policy::Policy;
 
@@ -12,7 +13,7 @@ const PROJECT_MEMBER_OR_ADMIN: &str = "(role:member and project_id:%(project_id)
 const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
 
 /// Every rule compute consults, with Nova's default.
-pub const DEFAULT_RULES: [(&str, &str); 50] = [
+pub const DEFAULT_RULES: [(&str, &str); 90] = [
     ("context_is_admin", "role:admin"),
     ("os_compute_api:os-flavor-manage:create", ADMIN),
     ("os_compute_api:os-flavor-manage:update", ADMIN),
@@ -63,6 +64,46 @@ pub const DEFAULT_RULES: [(&str, &str); 50] = [
     ("os_compute_api:os-server-groups:show", PROJECT_READER_OR_ADMIN),
     ("os_compute_api:os-server-groups:create", PROJECT_MEMBER),
     ("os_compute_api:os-server-groups:delete", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:servers:index", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:servers:detail", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:servers:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:servers:create", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:servers:update", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:servers:delete", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:servers:index:get_all_tenants", ADMIN),
+    ("os_compute_api:servers:detail:get_all_tenants", ADMIN),
+    ("os_compute_api:servers:allow_all_filters", ADMIN),
+    ("os_compute_api:servers:create:forced_host", ADMIN),
+    ("os_compute_api:servers:show:host_status", ADMIN),
+    ("os_compute_api:servers:start", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:servers:stop", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:servers:reboot", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-pause-server:pause", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-pause-server:unpause", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-suspend-server:suspend", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-suspend-server:resume", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-lock-server:lock", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-lock-server:unlock", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-lock-server:unlock:unlock_override", ADMIN),
+    ("os_compute_api:os-deferred-delete:restore", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-deferred-delete:force", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-extended-server-attributes", ADMIN),
+    ("os_compute_api:os-instance-actions:list", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-instance-actions:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-instance-actions:events", ADMIN),
+    ("os_compute_api:os-instance-actions:events:details", ADMIN),
+    ("os_compute_api:server-metadata:index", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:server-metadata:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:server-metadata:create", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:server-metadata:update", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:server-metadata:update_all", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:server-metadata:delete", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-server-tags:index", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-server-tags:show", PROJECT_READER_OR_ADMIN),
+    ("os_compute_api:os-server-tags:update", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-server-tags:update_all", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-server-tags:delete", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-server-tags:delete_all", PROJECT_MEMBER_OR_ADMIN),
 ];
 
 /// Nova's defaults, ready for an operator's overrides.

@@ -92,12 +92,65 @@ impl Compute {
     }
 
     /// What a project (or one of its users) uses. Nova reports key pairs and group
-    /// members as 0 here (they are per user or per group); instances, cores and ram are
-    /// 0 because Ferrostack serves no servers yet, and are counted here when it does.
+    /// members as 0 here (they are per user or per group); instances, cores and ram
+    /// are what the project's (or user's) live servers take.
     async fn quota_usage(&self, project: &str, user: Option<&str>) -> Result<BTreeMap<String, i64>> {
         let mut usage: BTreeMap<String, i64> = RESOURCES.iter().map(|(r, _)| ((*r).to_owned(), 0)).collect();
         usage.insert("server_groups".into(), self.store().count_server_groups(project, user).await?);
+        let (instances, cores, ram) = self.instance_usage(project, user).await?;
+        usage.insert("instances".into(), instances);
+        usage.insert("cores".into(), cores);
+        usage.insert("ram".into(), ram);
         Ok(usage)
+    }
+
+    /// How many servers of `flavor` (between `min` and `max`) the project's and the
+    /// user's instances, cores and ram quotas leave room for; 403 naming the first
+    /// quota that leaves room for fewer than `min`.
+    pub(crate) async fn instance_quota(
+        &self,
+        project: &str,
+        user: &str,
+        flavor: &crate::store::FlavorRow,
+        min: i64,
+        max: i64,
+    ) -> Result<i64> {
+        let mut allowed = max;
+        let mut refusal = None;
+        for (limits, used) in [
+            (self.project_limits(project).await?, self.instance_usage(project, None).await?),
+            (self.user_limits(project, user).await?, self.instance_usage(project, Some(user)).await?),
+        ] {
+            for (resource, per_server, in_use) in
+                [("instances", 1, used.0), ("cores", flavor.vcpus, used.1), ("ram", flavor.memory_mb, used.2)]
+            {
+                let limit = limits.get(resource).copied().unwrap_or(-1);
+                if limit < 0 || per_server == 0 {
+                    continue;
+                }
+                let room = ((limit - in_use) / per_server).max(0);
+                if room < min && refusal.is_none() {
+                    refusal = Some(format!(
+                        "Quota exceeded for {resource}: Requested {}, but already used {in_use} of {limit} {resource}",
+                        min * per_server
+                    ));
+                }
+                allowed = allowed.min(room);
+            }
+        }
+        match refusal {
+            Some(message) => Err(Error::Forbidden(message)),
+            None => Ok(allowed),
+        }
+    }
+
+    /// Refuses more metadata items than the project's quota.
+    pub(crate) async fn check_metadata_quota(&self, project: &str, items: usize) -> Result<()> {
+        let limit = self.project_limits(project).await?.get("metadata_items").copied().unwrap_or(-1);
+        if !within(limit, i64::try_from(items).unwrap_or(i64::MAX)) {
+            return Err(Error::Forbidden("Quota exceeded for metadata_items: too many metadata items.".into()));
+        }
+        Ok(())
     }
 
     /// Refuses one more server group beyond the project's or the user's quota.

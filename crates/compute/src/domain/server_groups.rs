@@ -15,32 +15,50 @@ pub struct NewServerGroup {
     pub max_server_per_host: Option<i64>,
 }
 
+/// A group and the servers in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerGroupView {
+    pub group: ServerGroupRow,
+    pub members: Vec<String>,
+}
+
 fn not_found(id: &str) -> Error {
     Error::NotFound(format!("Instance group {id} could not be found."))
 }
 
 impl Compute {
     /// The caller's project's groups; every project's for an admin asking `all_projects`.
-    pub async fn list_server_groups(&self, ctx: &RequestContext, all_projects: bool) -> Result<Vec<ServerGroupRow>> {
+    pub async fn list_server_groups(&self, ctx: &RequestContext, all_projects: bool) -> Result<Vec<ServerGroupView>> {
         let project = ctx.project_id().unwrap_or_default();
         self.authorize(ctx, "os_compute_api:os-server-groups:index", &json!({"project_id": project}))?;
         // As Nova: a non-admin asking for every project gets their own, not an error.
-        if all_projects && self.is_admin(ctx) {
+        let groups = if all_projects && self.is_admin(ctx) {
             self.authorize(ctx, "os_compute_api:os-server-groups:index:all_projects", &json!({"project_id": project}))?;
-            return Ok(self.store().list_server_groups(None).await?);
+            self.store().list_server_groups(None).await?
+        } else {
+            self.store().list_server_groups(Some(project)).await?
+        };
+        let mut views = Vec::with_capacity(groups.len());
+        for group in groups {
+            views.push(self.group_view(group).await?);
         }
-        Ok(self.store().list_server_groups(Some(project)).await?)
+        Ok(views)
     }
 
     /// One group, if the caller may see its project's.
-    pub async fn get_server_group(&self, ctx: &RequestContext, id: &str) -> Result<ServerGroupRow> {
+    pub async fn get_server_group(&self, ctx: &RequestContext, id: &str) -> Result<ServerGroupView> {
         let group = self.store().get_server_group(id).await?.ok_or_else(|| not_found(id))?;
         self.authorize(ctx, "os_compute_api:os-server-groups:show", &json!({"project_id": group.project_id}))?;
-        Ok(group)
+        self.group_view(group).await
+    }
+
+    async fn group_view(&self, group: ServerGroupRow) -> Result<ServerGroupView> {
+        let members = self.store().server_group_members(&group.uuid).await?;
+        Ok(ServerGroupView { group, members })
     }
 
     /// Creates a group in the caller's project, within the `server_groups` quota.
-    pub async fn create_server_group(&self, ctx: &RequestContext, new: NewServerGroup) -> Result<ServerGroupRow> {
+    pub async fn create_server_group(&self, ctx: &RequestContext, new: NewServerGroup) -> Result<ServerGroupView> {
         let project = ctx.project_id().unwrap_or_default().to_owned();
         self.authorize(ctx, "os_compute_api:os-server-groups:create", &json!({"project_id": project}))?;
         if new.max_server_per_host.is_some() && new.policy != "anti-affinity" {
@@ -63,7 +81,7 @@ impl Compute {
             return Err(e);
         }
         self.notify(ctx, "server_group.create", notifications::server_group(&group)).await;
-        Ok(group)
+        Ok(ServerGroupView { group, members: Vec::new() })
     }
 
     /// Deletes a group, if the caller may in its project.

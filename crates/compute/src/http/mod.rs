@@ -5,9 +5,14 @@ mod aggregates;
 mod error;
 mod flavors;
 mod hypervisors;
+mod instance_actions;
 mod keypairs;
 mod quotas;
+mod server_actions;
 mod server_groups;
+mod server_metadata;
+mod server_tags;
+mod servers;
 mod services;
 
 use std::sync::Arc;
@@ -55,8 +60,7 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value> {
 
 /// Nova's resources that Ferrostack does not serve yet: asking for them is a 501 that
 /// says so, not a 404 that suggests a typo.
-const NOT_YET_SERVED: [&str; 12] = [
-    "servers",
+const NOT_YET_SERVED: [&str; 11] = [
     "os-simple-tenant-usage",
     "os-server-external-events",
     "os-migrations",
@@ -90,6 +94,11 @@ fn v21(state: AppState) -> Router {
         .merge(aggregates::routes())
         .merge(quotas::routes())
         .merge(server_groups::routes())
+        .merge(servers::routes())
+        .merge(server_actions::routes())
+        .merge(server_metadata::routes())
+        .merge(server_tags::routes())
+        .merge(instance_actions::routes())
         .fallback(not_served)
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
         .layer(axum::middleware::from_fn(error::microversion))

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{NodeIdentity, ServiceStatus};
-use crate::store::cell::{CellStore, NodeReport};
+use crate::store::cell::{CellStore, EventOutcome, Expected, FaultRow, InstanceChanges, NodeReport};
 
 /// The conductor of one cell.
 pub struct Conductor {
@@ -47,12 +47,92 @@ impl Conductor {
     }
 }
 
+#[derive(Deserialize)]
+struct InstanceUpdate {
+    uuid: String,
+    changes: InstanceChanges,
+    expected: Expected,
+}
+
+#[derive(Deserialize)]
+struct EventStart {
+    uuid: String,
+    event: String,
+    host: String,
+}
+
+#[derive(Deserialize)]
+struct EventFinish {
+    uuid: String,
+    event: String,
+    outcome: EventOutcome,
+}
+
+#[derive(Deserialize)]
+struct Fault {
+    uuid: String,
+    fault: FaultRow,
+}
+
+#[derive(Deserialize)]
+struct Destroy {
+    uuid: String,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(method: &str, args: Value) -> Result<T, String> {
+    serde_json::from_value(args).map_err(|e| format!("bad {method} arguments: {e}"))
+}
+
+impl Conductor {
+    async fn instance_update(&self, args: Value) -> Result<Value, String> {
+        let u: InstanceUpdate = parse("instance_update", args)?;
+        let instance =
+            self.store.update_instance(&u.uuid, &u.changes, &u.expected).await.map_err(|e| format!("instance {}: {e}", u.uuid))?;
+        serde_json::to_value(instance).map_err(|e| e.to_string())
+    }
+
+    async fn event_start(&self, args: Value, request_id: &str) -> Result<Value, String> {
+        let e: EventStart = parse("event_start", args)?;
+        self.store
+            .start_event(&e.uuid, request_id, &e.event, Some(&e.host))
+            .await
+            .map_err(|err| format!("event {} of {}: {err}", e.event, e.uuid))?;
+        Ok(Value::Null)
+    }
+
+    async fn event_finish(&self, args: Value, request_id: &str) -> Result<Value, String> {
+        let e: EventFinish = parse("event_finish", args)?;
+        self.store
+            .finish_event(&e.uuid, request_id, &e.event, &e.outcome)
+            .await
+            .map_err(|err| format!("event {} of {}: {err}", e.event, e.uuid))?;
+        Ok(Value::Null)
+    }
+
+    async fn instance_fault(&self, args: Value) -> Result<Value, String> {
+        let f: Fault = parse("instance_fault", args)?;
+        self.store.add_fault(&f.uuid, &f.fault).await.map_err(|e| e.to_string())?;
+        Ok(Value::Null)
+    }
+
+    async fn instance_destroy(&self, args: Value) -> Result<Value, String> {
+        let d: Destroy = parse("instance_destroy", args)?;
+        self.store.destroy_instance(&d.uuid).await.map_err(|e| e.to_string())?;
+        Ok(Value::Null)
+    }
+}
+
 #[async_trait::async_trait]
 impl bus::Handler for Conductor {
     async fn handle(&self, message: bus::Message) -> Result<Value, String> {
         match message.method.as_str() {
             "report_service" => self.report_service(message.args, &message.request_id).await,
             "report_compute_node" => self.report_compute_node(message.args).await,
+            "instance_update" => self.instance_update(message.args).await,
+            "event_start" => self.event_start(message.args, &message.request_id).await,
+            "event_finish" => self.event_finish(message.args, &message.request_id).await,
+            "instance_fault" => self.instance_fault(message.args).await,
+            "instance_destroy" => self.instance_destroy(message.args).await,
             other => Err(format!("the conductor has no method {other}")),
         }
     }

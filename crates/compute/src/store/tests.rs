@@ -255,3 +255,183 @@ async fn server_groups_are_counted_per_project_and_user() {
         assert!(!s.delete_server_group("a").await.unwrap());
     }
 }
+
+fn instance(uuid: &str, project: &str, name: &str) -> cell::InstanceRow {
+    cell::InstanceRow {
+        uuid: uuid.into(),
+        project_id: project.into(),
+        user_id: "u1".into(),
+        display_name: name.into(),
+        display_description: None,
+        hostname: name.into(),
+        reservation_id: "r-1".into(),
+        launch_index: 0,
+        image_ref: "img".into(),
+        instance_type_id: 1,
+        flavor: serde_json::json!({"vcpus": 1, "memory_mb": 512}),
+        vm_state: crate::states::VmState::Building,
+        task_state: Some(crate::states::TaskState::Scheduling),
+        power_state: crate::states::PowerState::NoState,
+        host: None,
+        node: None,
+        launched_on: None,
+        availability_zone: None,
+        key_name: None,
+        key_data: None,
+        user_data: None,
+        config_drive: false,
+        access_ip_v4: None,
+        access_ip_v6: None,
+        locked_by: None,
+        locked_reason: None,
+        progress: 0,
+        system_metadata: BTreeMap::new(),
+        metadata: BTreeMap::from([("role".to_owned(), "web".to_owned())]),
+        tags: vec!["blue".into()],
+        created_at: 10,
+        updated_at: 10,
+        launched_at: None,
+        terminated_at: None,
+        deleted_at: None,
+        deleted: false,
+    }
+}
+
+#[tokio::test]
+async fn instances_change_only_from_the_states_an_update_expects() {
+    use crate::states::{TaskState, VmState};
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = cell::CellStore::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        s.create_instance(&instance("i1", "p1", "web"), "req-1").await.unwrap();
+        s.create_instance(&instance("i2", "p1", "db"), "req-2").await.unwrap();
+        s.create_instance(&instance("i3", "p2", "other"), "req-3").await.unwrap();
+        let got = s.instance("i1", false).await.unwrap().unwrap();
+        assert_eq!(got, instance("i1", "p1", "web"), "{backend}: an instance reads back as written, metadata and tags too");
+
+        // Compare-and-swap on the states: a second spawner loses.
+        let spawn = cell::InstanceChanges { task_state: Some(Some(TaskState::Spawning)), host: Some(Some("h1".into())), ..Default::default() };
+        let from_scheduling = cell::Expected { task_states: Some(vec![Some(TaskState::Scheduling)]), vm_states: None };
+        let spawned = s.update_instance("i1", &spawn, &from_scheduling).await.unwrap();
+        assert_eq!((spawned.task_state, spawned.host.as_deref()), (Some(TaskState::Spawning), Some("h1")), "{backend}");
+        assert!(
+            matches!(
+                s.update_instance("i1", &spawn, &from_scheduling).await,
+                Err(cell::UpdateRefused::UnexpectedState { vm_state: VmState::Building, task_state: Some(TaskState::Spawning) })
+            ),
+            "{backend}"
+        );
+        let clear = cell::InstanceChanges { task_state: Some(None), vm_state: Some(VmState::Active), ..Default::default() };
+        let active = s.update_instance("i1", &clear, &Default::default()).await.unwrap();
+        assert_eq!((active.vm_state, active.task_state, active.host.as_deref()), (VmState::Active, None, Some("h1")), "{backend}");
+
+        // Lists: by project and state, sorted, paged by marker.
+        let filter = cell::InstanceFilter { project_id: Some("p1".into()), deleted: Some(false), ..Default::default() };
+        let by_name = cell::Page { sort_key: cell::SortKey::DisplayName, descending: false, marker: None, limit: None };
+        let names: Vec<String> = s.list_instances(&filter, &by_name).await.unwrap().into_iter().map(|i| i.display_name).collect();
+        assert_eq!(names, ["db", "web"], "{backend}");
+        let after_db = cell::Page { marker: s.instance("i2", false).await.unwrap(), limit: Some(5), ..by_name.clone() };
+        assert_eq!(s.list_instances(&filter, &after_db).await.unwrap().len(), 1, "{backend}: the page after the marker");
+        let active_only = cell::InstanceFilter { vm_states: Some(vec![VmState::Active]), ..filter.clone() };
+        assert_eq!(s.list_instances(&active_only, &by_name).await.unwrap().len(), 1, "{backend}");
+        let tagged = cell::InstanceFilter { tags: vec!["blue".into()], not_tags_any: vec!["red".into()], ..filter.clone() };
+        assert_eq!(s.list_instances(&tagged, &by_name).await.unwrap().len(), 2, "{backend}");
+
+        // Metadata and tags.
+        let merged = s.set_metadata("i1", &BTreeMap::from([("tier".to_owned(), "1".to_owned())]), false).await.unwrap();
+        assert_eq!(merged.len(), 2, "{backend}");
+        let replaced = s.set_metadata("i1", &BTreeMap::from([("only".to_owned(), "x".to_owned())]), true).await.unwrap();
+        assert_eq!(replaced.keys().collect::<Vec<_>>(), ["only"], "{backend}");
+        assert!(s.delete_metadata_key("i1", "only").await.unwrap() && !s.delete_metadata_key("i1", "only").await.unwrap());
+        assert!(s.add_tag("i1", "red").await.unwrap() && !s.add_tag("i1", "red").await.unwrap(), "{backend}");
+        assert!(s.delete_tag("i1", "blue").await.unwrap(), "{backend}");
+        assert_eq!(s.instance("i1", false).await.unwrap().unwrap().tags, ["red"], "{backend}");
+
+        // Faults: the newest per instance.
+        for (at, message) in [(1, "first"), (2, "second")] {
+            let fault = cell::FaultRow { code: 500, message: message.into(), details: None, host: None, created_at: at };
+            s.add_fault("i2", &fault).await.unwrap();
+        }
+        let faults = s.latest_faults(&["i1".into(), "i2".into()]).await.unwrap();
+        assert_eq!((faults.len(), faults["i2"].message.as_str()), (1, "second"), "{backend}");
+
+        // Deleted instances are gone from live reads and refuse updates.
+        assert!(s.destroy_instance("i2").await.unwrap(), "{backend}");
+        assert!(s.instance("i2", false).await.unwrap().is_none(), "{backend}");
+        assert!(s.instance("i2", true).await.unwrap().unwrap().deleted, "{backend}");
+        assert!(matches!(s.update_instance("i2", &clear, &Default::default()).await, Err(cell::UpdateRefused::NotFound)), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn instance_actions_record_their_events_and_errors() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = cell::CellStore::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        s.create_instance(&instance("i1", "p1", "web"), "req-create").await.unwrap();
+        s.start_event("i1", "req-create", "conductor_build", None).await.unwrap();
+        s.finish_event("i1", "req-create", "conductor_build", &cell::EventOutcome::Success).await.unwrap();
+        s.start_event("i1", "req-create", "compute_build", Some("h1")).await.unwrap();
+        let failed = cell::EventOutcome::Error { details: "disk full".into() };
+        s.finish_event("i1", "req-create", "compute_build", &failed).await.unwrap();
+        s.start_action("i1", "req-stop", "stop", "p1", "u1").await.unwrap();
+
+        let actions = s.list_actions("i1", None, None).await.unwrap();
+        let names: Vec<&str> = actions.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(names, ["stop", "create"], "{backend}: newest first");
+        let (create, events) = s.action("i1", "req-create").await.unwrap().unwrap();
+        assert_eq!(create.message.as_deref(), Some("Error"), "{backend}: a failed event marks its action");
+        let outcome: Vec<(&str, Option<&str>, Option<&str>)> =
+            events.iter().map(|e| (e.event.as_str(), e.result.as_deref(), e.host.as_deref())).collect();
+        assert_eq!(outcome, [("conductor_build", Some("Success"), None), ("compute_build", Some("Error"), Some("h1"))], "{backend}");
+        assert_eq!(events[1].details.as_deref(), Some("disk full"), "{backend}");
+        assert!(s.action("i1", "req-none").await.unwrap().is_none(), "{backend}");
+    }
+}
+
+#[tokio::test]
+async fn build_requests_map_to_their_cell_once_scheduled() {
+    for test_db in db::testing::databases().await {
+        let backend = test_db.db.backend();
+        let s = Store::new(test_db.db.clone());
+        s.migrate().await.unwrap_or_else(|e| panic!("{backend}: {e}"));
+        crate::domain::cells::ensure_default_cells(&s, "sqlite://c0.db", "sqlite://c1.db", None).await.unwrap();
+        let cell1 = s.list_cells().await.unwrap().remove(1);
+        let group = ServerGroupRow {
+            uuid: "g".into(),
+            name: "g".into(),
+            project_id: "p1".into(),
+            user_id: "u1".into(),
+            policy: "affinity".into(),
+            max_server_per_host: None,
+            created_at: 1,
+        };
+        s.create_server_group(&group).await.unwrap();
+        let (a, b) = (instance("a", "p1", "a"), instance("b", "p1", "b"));
+        let spec = serde_json::json!({"flavor": "tiny"});
+        let builds = [NewBuild { instance: &a, request_spec: &spec }, NewBuild { instance: &b, request_spec: &spec }];
+        s.create_builds(&builds, Some("g")).await.unwrap();
+        assert!(s.create_builds(&builds[..1], None).await.is_err(), "{backend}: an instance is recorded once");
+
+        assert_eq!(s.list_build_requests(Some("p1")).await.unwrap().len(), 2, "{backend}");
+        assert_eq!(s.build_request("a").await.unwrap(), Some(a.clone()), "{backend}");
+        assert_eq!(s.request_spec("a").await.unwrap(), Some(spec.clone()), "{backend}");
+        assert_eq!(s.server_group_members("g").await.unwrap(), ["a", "b"], "{backend}");
+        assert_eq!(s.server_group_of("a").await.unwrap().as_deref(), Some("g"), "{backend}");
+        assert_eq!(s.instance_mapping("a").await.unwrap().unwrap().cell_uuid, None, "{backend}: not placed yet");
+
+        s.map_instance_to_cell("a", &cell1.uuid).await.unwrap();
+        assert!(s.delete_build_request("a").await.unwrap(), "{backend}");
+        assert!(!s.delete_build_request("a").await.unwrap(), "{backend}: deleted once");
+        assert_eq!(s.instance_mapping("a").await.unwrap().unwrap().cell_uuid.as_deref(), Some(cell1.uuid.as_str()), "{backend}");
+        assert_eq!(s.request_spec("a").await.unwrap(), Some(spec), "{backend}: the spec stays for moves");
+
+        s.queue_instance_for_delete("b").await.unwrap();
+        assert!(s.instance_mapping("b").await.unwrap().unwrap().queued_for_delete, "{backend}");
+        assert_eq!(s.server_group_members("g").await.unwrap(), ["a"], "{backend}: a deleted member leaves its group");
+        assert!(s.delete_server_group("g").await.unwrap());
+        assert!(s.server_group_of("a").await.unwrap().is_none(), "{backend}: members go with their group");
+    }
+}

@@ -1,9 +1,13 @@
-//! A cell's database: its services and hypervisors.
+//! A cell's database: its services, hypervisors and instances.
 
+mod actions;
 mod compute_nodes;
+mod instances;
 mod services;
 
+pub use actions::{ActionRow, EventOutcome, EventRow};
 pub use compute_nodes::{ComputeNodeRow, NodeReport};
+pub use instances::{Expected, FaultRow, InstanceChanges, InstanceFilter, InstanceRow, Page, Param, SortKey, UpdateRefused};
 pub use services::ServiceRow;
 
 use db::Database;

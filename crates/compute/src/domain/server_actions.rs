@@ -1,0 +1,161 @@
+//! Server actions: the power operations an agent carries out (start, stop, reboot,
+//! pause, suspend and their reverses) and locking, each allowed only in the states
+//! Nova allows it in and recorded as an instance action.
+
+use common::RequestContext;
+
+use super::servers::{Located, refused};
+use super::{Compute, Error, Result};
+use crate::rpc::{AgentClient, Operation, OperationRequest};
+use crate::states::{TaskState, VmState};
+use crate::store::cell::{Expected, InstanceChanges, InstanceRow};
+
+/// The vm states each operation is allowed in, the task states it may start from,
+/// the task state it sets, and its action and policy names.
+struct Rule {
+    action: &'static str,
+    policy: &'static str,
+    vm_states: &'static [VmState],
+    task_states: &'static [Option<TaskState>],
+    sets: TaskState,
+}
+
+const IDLE: &[Option<TaskState>] = &[None];
+const HARD_REBOOT_FROM: &[Option<TaskState>] = &[
+    None,
+    Some(TaskState::Rebooting),
+    Some(TaskState::RebootPending),
+    Some(TaskState::RebootStarted),
+    Some(TaskState::RebootingHard),
+    Some(TaskState::RebootPendingHard),
+    Some(TaskState::RebootStartedHard),
+    Some(TaskState::Resuming),
+    Some(TaskState::Unpausing),
+    Some(TaskState::Pausing),
+    Some(TaskState::Suspending),
+];
+
+fn rule(op: Operation) -> Rule {
+    use VmState::*;
+    let r = |action, policy, vm_states, task_states, sets| Rule { action, policy, vm_states, task_states, sets };
+    match op {
+        Operation::Start => r("start", "os_compute_api:servers:start", &[Stopped], IDLE, TaskState::PoweringOn),
+        Operation::Stop => r("stop", "os_compute_api:servers:stop", &[Active, Error], IDLE, TaskState::PoweringOff),
+        Operation::Reboot { hard: false } => r("reboot", "os_compute_api:servers:reboot", &[Active], IDLE, TaskState::Rebooting),
+        Operation::Reboot { hard: true } => r(
+            "reboot",
+            "os_compute_api:servers:reboot",
+            &[Active, Stopped, Paused, Suspended, Error],
+            HARD_REBOOT_FROM,
+            TaskState::RebootingHard,
+        ),
+        Operation::Pause => r("pause", "os_compute_api:os-pause-server:pause", &[Active], IDLE, TaskState::Pausing),
+        Operation::Unpause => r("unpause", "os_compute_api:os-pause-server:unpause", &[Paused], IDLE, TaskState::Unpausing),
+        Operation::Suspend => r("suspend", "os_compute_api:os-suspend-server:suspend", &[Active], IDLE, TaskState::Suspending),
+        Operation::Resume => r("resume", "os_compute_api:os-suspend-server:resume", &[Suspended], IDLE, TaskState::Resuming),
+        Operation::Terminate => r("delete", "os_compute_api:servers:delete", &[], &[], TaskState::Deleting),
+    }
+}
+
+/// Nova's 409 for an action in the wrong state.
+pub(crate) fn invalid_state(action: &str, i: &InstanceRow, attr: &str, state: &str) -> Error {
+    Error::Conflict(format!("Cannot '{action}' instance {} while it is in {attr} {state}", i.uuid))
+}
+
+/// Refuses `action` unless the instance's vm state is one of `vm_states` and its task
+/// state one of `task_states`.
+pub(crate) fn check_state(action: &str, i: &InstanceRow, vm_states: &[VmState], task_states: &[Option<TaskState>]) -> Result<()> {
+    if !vm_states.contains(&i.vm_state) {
+        return Err(invalid_state(action, i, "vm_state", i.vm_state.as_str()));
+    }
+    if !task_states.contains(&i.task_state) {
+        return Err(invalid_state(action, i, "task_state", i.task_state.map_or("None", TaskState::as_str)));
+    }
+    Ok(())
+}
+
+impl Compute {
+    /// Asks the server's host to carry out `op` (any operation but `Terminate`, which
+    /// is a delete), after checking policy, the lock and the states.
+    pub async fn operate_server(&self, ctx: &RequestContext, uuid: &str, op: Operation) -> Result<()> {
+        let r = rule(op);
+        let (store, cell_uuid, instance) = match self.locate(ctx, uuid).await? {
+            Located::Building(i) => {
+                self.authorize_instance(ctx, r.policy, &i)?;
+                return Err(invalid_state(r.action, &i, "vm_state", i.vm_state.as_str()));
+            }
+            Located::InCell { store, cell_uuid, instance } => (store, cell_uuid, instance),
+        };
+        self.authorize_instance(ctx, r.policy, &instance)?;
+        self.check_unlocked(ctx, &instance)?;
+        check_state(r.action, &instance, r.vm_states, r.task_states)?;
+        let host = instance.host.clone().ok_or_else(|| invalid_state(r.action, &instance, "vm_state", instance.vm_state.as_str()))?;
+        let changes = InstanceChanges { task_state: Some(Some(r.sets)), ..Default::default() };
+        let expected = Expected { task_states: Some(r.task_states.to_vec()), vm_states: Some(r.vm_states.to_vec()) };
+        let updated = store.update_instance(uuid, &changes, &expected).await.map_err(|e| match e {
+            crate::store::cell::UpdateRefused::UnexpectedState { task_state, .. } => {
+                invalid_state(r.action, &instance, "task_state", task_state.map_or("None", TaskState::as_str))
+            }
+            other => refused(uuid, other),
+        })?;
+        store.start_action(uuid, &ctx.request_id, r.action, &instance.project_id, &ctx.user_id).await?;
+        let cell = self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
+        let agents = AgentClient::new(self.buses.of(cell)?);
+        let request = OperationRequest { instance: updated, operation: op };
+        if let Err(e) = agents.operate(&host, &request, &ctx.request_id).await {
+            let revert = InstanceChanges { task_state: Some(None), ..Default::default() };
+            let _ = store.update_instance(uuid, &revert, &Expected { task_states: Some(vec![Some(r.sets)]), vm_states: None }).await;
+            return Err(Error::Unavailable(format!("host {host} cannot be reached: {e}")));
+        }
+        Ok(())
+    }
+
+    /// Locks a server against changes by its owner (with `reason` from 2.73).
+    pub async fn lock_server(&self, ctx: &RequestContext, uuid: &str, reason: Option<String>) -> Result<()> {
+        let (store, instance) = self.in_cell(ctx, uuid, "lock").await?;
+        self.authorize_instance(ctx, "os_compute_api:os-lock-server:lock", &instance)?;
+        let by = if ctx.project_id() == Some(instance.project_id.as_str()) { "owner" } else { "admin" };
+        let changes = InstanceChanges { locked_by: Some(Some(by.into())), locked_reason: Some(reason), ..Default::default() };
+        store.update_instance(uuid, &changes, &Default::default()).await.map_err(|e| refused(uuid, e))?;
+        store.start_action(uuid, &ctx.request_id, "lock", &instance.project_id, &ctx.user_id).await?;
+        Ok(())
+    }
+
+    /// Unlocks a server; one an admin locked only by those policy lets override it.
+    pub async fn unlock_server(&self, ctx: &RequestContext, uuid: &str) -> Result<()> {
+        let (store, instance) = self.in_cell(ctx, uuid, "unlock").await?;
+        self.authorize_instance(ctx, "os_compute_api:os-lock-server:unlock", &instance)?;
+        if instance.locked_by.as_deref() == Some("admin") && ctx.project_id() == Some(instance.project_id.as_str()) {
+            self.authorize_instance(ctx, "os_compute_api:os-lock-server:unlock:unlock_override", &instance)?;
+        }
+        let changes = InstanceChanges { locked_by: Some(None), locked_reason: Some(None), ..Default::default() };
+        store.update_instance(uuid, &changes, &Default::default()).await.map_err(|e| refused(uuid, e))?;
+        store.start_action(uuid, &ctx.request_id, "unlock", &instance.project_id, &ctx.user_id).await?;
+        Ok(())
+    }
+
+    /// Restores a soft-deleted server. Deletes are never deferred here (Nova's
+    /// `reclaim_instance_interval` is 0), so no server is ever in that state and this
+    /// answers Nova's 409 for any server.
+    pub async fn restore_server(&self, ctx: &RequestContext, uuid: &str) -> Result<()> {
+        let (_, instance) = self.in_cell(ctx, uuid, "restore").await?;
+        self.authorize_instance(ctx, "os_compute_api:os-deferred-delete:restore", &instance)?;
+        self.check_unlocked(ctx, &instance)?;
+        check_state("restore", &instance, &[VmState::SoftDeleted], &[None, Some(TaskState::Restoring)])?;
+        Err(Error::NotImplemented("Restoring soft-deleted servers is not implemented in Ferrostack: deletes are never deferred.".into()))
+    }
+
+    /// The server's cell database and the instance there; a server still being
+    /// scheduled refuses `action` for its state.
+    pub(crate) async fn in_cell(
+        &self,
+        ctx: &RequestContext,
+        uuid: &str,
+        action: &str,
+    ) -> Result<(&crate::store::cell::CellStore, InstanceRow)> {
+        match self.locate(ctx, uuid).await? {
+            Located::Building(i) => Err(invalid_state(action, &i, "vm_state", i.vm_state.as_str())),
+            Located::InCell { store, instance, .. } => Ok((store, instance)),
+        }
+    }
+}

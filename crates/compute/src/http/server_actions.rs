@@ -1,0 +1,35 @@
+//! `POST /servers/{id}/action`.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Extension, Router};
+use http_api::Authenticated;
+
+use super::{AppState, json_body};
+use crate::api::server_actions::{ServerAction, parse_action};
+use crate::domain::{Result, Version};
+
+async fn act(
+    State(s): State<AppState>,
+    Authenticated(ctx): Authenticated,
+    Extension(version): Extension<Version>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode> {
+    match parse_action(&json_body(&headers, &body)?, version)? {
+        ServerAction::Operate(op) => s.compute.operate_server(&ctx, &id, op).await?,
+        ServerAction::Lock(reason) => s.compute.lock_server(&ctx, &id, reason).await?,
+        ServerAction::Unlock => s.compute.unlock_server(&ctx, &id).await?,
+        ServerAction::ForceDelete => s.compute.delete_server(&ctx, &id, "os_compute_api:os-deferred-delete:force").await?,
+        ServerAction::Restore => s.compute.restore_server(&ctx, &id).await?,
+    }
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The server action route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/servers/{id}/action", post(act))
+}

@@ -1,0 +1,84 @@
+//! What the API and the conductors ask a compute agent, each on the host's own topic
+//! server. Every request is a cast: the agent reports what it did through the cell's
+//! conductor, and the API reads it from the cell's database.
+
+use std::sync::Arc;
+
+use bus::{Bus, BusError, Message, Target};
+use serde::{Deserialize, Serialize};
+
+use super::{COMPUTE_TOPIC, RequestSpec, Selection, args};
+use crate::store::cell::InstanceRow;
+
+/// An instance to build on the host it was scheduled to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildRequest {
+    pub instance: InstanceRow,
+    pub spec: RequestSpec,
+    /// The host chosen.
+    pub selection: Selection,
+}
+
+/// What a user or an operator asks an agent to do to one of its instances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Operation {
+    Start,
+    Stop,
+    Reboot { hard: bool },
+    Pause,
+    Unpause,
+    Suspend,
+    Resume,
+    Terminate,
+}
+
+impl Operation {
+    /// Nova's name for the agent's method (and the action event's name, `compute_<method>`).
+    pub fn method(self) -> &'static str {
+        match self {
+            Operation::Start => "start_instance",
+            Operation::Stop => "stop_instance",
+            Operation::Reboot { .. } => "reboot_instance",
+            Operation::Pause => "pause_instance",
+            Operation::Unpause => "unpause_instance",
+            Operation::Suspend => "suspend_instance",
+            Operation::Resume => "resume_instance",
+            Operation::Terminate => "terminate_instance",
+        }
+    }
+}
+
+/// An instance and what to do to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationRequest {
+    pub instance: InstanceRow,
+    pub operation: Operation,
+}
+
+/// The way to a cell's agents.
+#[derive(Clone)]
+pub struct AgentClient {
+    bus: Arc<dyn Bus>,
+}
+
+impl AgentClient {
+    /// Casts to agents on the cell's `bus`.
+    pub fn new(bus: Arc<dyn Bus>) -> Self {
+        AgentClient { bus }
+    }
+
+    async fn cast(&self, host: &str, method: &str, args: serde_json::Value, request_id: &str) -> Result<(), BusError> {
+        let message = Message { method: method.into(), args, request_id: request_id.to_owned() };
+        self.bus.cast(&Target::server(COMPUTE_TOPIC, host), message).await
+    }
+
+    /// Asks the chosen host to build an instance.
+    pub async fn build_and_run_instance(&self, build: &BuildRequest, request_id: &str) -> Result<(), BusError> {
+        self.cast(&build.selection.host, "build_and_run_instance", args(build), request_id).await
+    }
+
+    /// Asks the instance's host to act on it.
+    pub async fn operate(&self, host: &str, request: &OperationRequest, request_id: &str) -> Result<(), BusError> {
+        self.cast(host, request.operation.method(), args(request), request_id).await
+    }
+}

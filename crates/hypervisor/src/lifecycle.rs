@@ -1,0 +1,197 @@
+//! How an agent builds, operates and deletes its instances: each step recorded through
+//! the cell's conductor (task and vm states, action events, faults) and announced as a
+//! versioned notification, as Nova's compute manager does.
+
+use compute::rpc::{BuildRequest, Operation, OperationRequest};
+use compute::states::{PowerState, TaskState, VmState};
+use compute::store::cell::{EventOutcome, Expected, FaultRow, InstanceChanges, InstanceRow};
+
+use crate::agent::Inner;
+use crate::driver::DriverError;
+
+/// What an operation moves the instance to when it succeeds, and the name of its
+/// notifications (`instance.<name>.start` / `.end`).
+struct Outcome {
+    task: TaskState,
+    vm_state: VmState,
+    notification: &'static str,
+}
+
+fn outcome(op: Operation) -> Outcome {
+    let (task, vm_state, notification) = match op {
+        Operation::Start => (TaskState::PoweringOn, VmState::Active, "power_on"),
+        Operation::Stop => (TaskState::PoweringOff, VmState::Stopped, "power_off"),
+        Operation::Reboot { hard: false } => (TaskState::Rebooting, VmState::Active, "reboot"),
+        Operation::Reboot { hard: true } => (TaskState::RebootingHard, VmState::Active, "reboot"),
+        Operation::Pause => (TaskState::Pausing, VmState::Paused, "pause"),
+        Operation::Unpause => (TaskState::Unpausing, VmState::Active, "unpause"),
+        Operation::Suspend => (TaskState::Suspending, VmState::Suspended, "suspend"),
+        Operation::Resume => (TaskState::Resuming, VmState::Active, "resume"),
+        Operation::Terminate => (TaskState::Deleting, VmState::Deleted, "delete"),
+    };
+    Outcome { task, vm_state, notification }
+}
+
+impl Inner {
+    async fn notify(&self, event_type: &str, instance: &InstanceRow, fault: Option<&FaultRow>, request_id: &str) {
+        self.notifier.info(event_type, compute::domain::notifications::instance_action(instance, fault), request_id).await;
+    }
+
+    fn fault(&self, e: &DriverError) -> FaultRow {
+        FaultRow {
+            code: 500,
+            message: e.to_string(),
+            details: None,
+            host: Some(self.settings.host.clone()),
+            created_at: common::time::now_micros(),
+        }
+    }
+
+    /// Builds a scheduled instance; on failure it goes to ERROR with a fault and its
+    /// claim in placement is freed.
+    pub(crate) async fn build(&self, build: BuildRequest, request_id: &str) {
+        let uuid = build.instance.uuid.clone();
+        let event = "compute_build_and_run_instance";
+        let host = self.settings.host.clone();
+        if let Err(e) = self.conductor.event_start(&uuid, event, &host, request_id).await {
+            tracing::warn!(instance = %uuid, error = %e, "the build's event could not be recorded");
+        }
+        self.notify("instance.create.start", &build.instance, None, request_id).await;
+        let placed = InstanceChanges {
+            task_state: Some(Some(TaskState::Spawning)),
+            host: Some(Some(host.clone())),
+            node: Some(Some(build.selection.node.clone())),
+            launched_on: Some(Some(host.clone())),
+            ..Default::default()
+        };
+        let expected = Expected { task_states: Some(vec![Some(TaskState::Scheduling)]), vm_states: None };
+        let instance = match self.conductor.instance_update(&uuid, &placed, &expected, request_id).await {
+            Ok(i) => i,
+            Err(e) => {
+                tracing::info!(instance = %uuid, error = %e, "the instance went away before it was built");
+                self.free(&uuid, request_id).await;
+                let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Error { details: e.to_string() }, request_id).await;
+                return;
+            }
+        };
+        if let Err(e) = self.driver.spawn(&instance).await {
+            let fault = self.fault(&e);
+            let failed = InstanceChanges { vm_state: Some(VmState::Error), task_state: Some(None), ..Default::default() };
+            let _ = self.driver.destroy(&uuid).await;
+            self.free(&uuid, request_id).await;
+            let errored = self.conductor.instance_update(&uuid, &failed, &Expected::default(), request_id).await;
+            let _ = self.conductor.instance_fault(&uuid, &fault, request_id).await;
+            let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Error { details: fault.message.clone() }, request_id).await;
+            self.notify("instance.create.error", &errored.unwrap_or(instance), Some(&fault), request_id).await;
+            return;
+        }
+        let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::Running);
+        let active = InstanceChanges {
+            vm_state: Some(VmState::Active),
+            task_state: Some(None),
+            power_state: Some(power_state),
+            launched_at: Some(Some(common::time::now_micros())),
+            ..Default::default()
+        };
+        let expected = Expected { task_states: Some(vec![Some(TaskState::Spawning)]), vm_states: None };
+        match self.conductor.instance_update(&uuid, &active, &expected, request_id).await {
+            Ok(built) => {
+                let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Success, request_id).await;
+                self.notify("instance.create.end", &built, None, request_id).await;
+            }
+            Err(e) => {
+                // Deleted while it was spawning: the delete owns it now.
+                tracing::info!(instance = %uuid, error = %e, "the instance was deleted while it was built");
+                let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Error { details: e.to_string() }, request_id).await;
+            }
+        }
+    }
+
+    /// Carries out an operation the API accepted (and set the task state of).
+    pub(crate) async fn operate(&self, request: OperationRequest, request_id: &str) {
+        let OperationRequest { instance, operation } = request;
+        let uuid = instance.uuid.clone();
+        let event = format!("compute_{}", operation.method());
+        let o = outcome(operation);
+        if let Err(e) = self.conductor.event_start(&uuid, &event, &self.settings.host, request_id).await {
+            tracing::warn!(instance = %uuid, error = %e, "an operation's event could not be recorded");
+        }
+        self.notify(&format!("instance.{}.start", o.notification), &instance, None, request_id).await;
+        let done = match operation {
+            Operation::Start => self.driver.power_on(&uuid).await,
+            Operation::Stop => self.driver.power_off(&uuid).await,
+            Operation::Reboot { hard } => self.driver.reboot(&uuid, hard).await,
+            Operation::Pause => self.driver.pause(&uuid).await,
+            Operation::Unpause => self.driver.unpause(&uuid).await,
+            Operation::Suspend => self.driver.suspend(&uuid).await,
+            Operation::Resume => self.driver.resume(&uuid).await,
+            Operation::Terminate => self.driver.destroy(&uuid).await,
+        };
+        if operation == Operation::Terminate {
+            return self.finish_terminate(instance, done, &event, request_id).await;
+        }
+        let expected = Expected { task_states: Some(vec![Some(o.task)]), vm_states: None };
+        match done {
+            Ok(()) => {
+                let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
+                let changes = InstanceChanges {
+                    vm_state: Some(o.vm_state),
+                    task_state: Some(None),
+                    power_state: Some(power_state),
+                    ..Default::default()
+                };
+                match self.conductor.instance_update(&uuid, &changes, &expected, request_id).await {
+                    Ok(updated) => {
+                        let _ = self.conductor.event_finish(&uuid, &event, &EventOutcome::Success, request_id).await;
+                        self.notify(&format!("instance.{}.end", o.notification), &updated, None, request_id).await;
+                    }
+                    Err(e) => {
+                        tracing::info!(instance = %uuid, error = %e, "the instance changed while it was operated on");
+                        let _ =
+                            self.conductor.event_finish(&uuid, &event, &EventOutcome::Error { details: e.to_string() }, request_id).await;
+                    }
+                }
+            }
+            Err(e) => {
+                // The operation failed: the instance stays as it was, without the task.
+                let fault = self.fault(&e);
+                let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
+                let revert = InstanceChanges { task_state: Some(None), power_state: Some(power_state), ..Default::default() };
+                let _ = self.conductor.instance_update(&uuid, &revert, &expected, request_id).await;
+                let _ = self.conductor.instance_fault(&uuid, &fault, request_id).await;
+                let _ =
+                    self.conductor.event_finish(&uuid, &event, &EventOutcome::Error { details: fault.message.clone() }, request_id).await;
+                self.notify(&format!("instance.{}.error", o.notification), &instance, Some(&fault), request_id).await;
+            }
+        }
+    }
+
+    async fn finish_terminate(&self, instance: InstanceRow, done: Result<(), DriverError>, event: &str, request_id: &str) {
+        let uuid = instance.uuid.clone();
+        if let Err(e) = done {
+            let fault = self.fault(&e);
+            let failed = InstanceChanges { vm_state: Some(VmState::Error), task_state: Some(None), ..Default::default() };
+            let _ = self.conductor.instance_update(&uuid, &failed, &Expected::default(), request_id).await;
+            let _ = self.conductor.instance_fault(&uuid, &fault, request_id).await;
+            let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Error { details: fault.message.clone() }, request_id).await;
+            return;
+        }
+        self.free(&uuid, request_id).await;
+        if let Err(e) = self.conductor.instance_destroy(&uuid, request_id).await {
+            tracing::error!(instance = %uuid, error = %e, "a deleted guest's instance could not be marked deleted");
+        }
+        let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Success, request_id).await;
+        let mut gone = instance;
+        gone.vm_state = VmState::Deleted;
+        gone.task_state = None;
+        gone.power_state = PowerState::NoState;
+        self.notify("instance.delete.end", &gone, None, request_id).await;
+    }
+
+    /// Frees the instance's claim in placement.
+    async fn free(&self, uuid: &str, request_id: &str) {
+        if let Err(e) = self.placement.free(uuid, request_id).await {
+            tracing::warn!(instance = %uuid, error = %e, "an instance's allocations could not be freed");
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Servers end to end: the API records a build request, the superconductor asks the
+//! scheduler for a host (claimed in placement) and hands the instance to the host's
+//! agent, which builds it with the fake driver; power actions move vm_state, task_state
+//! and power_state as Nova does; a server no host takes lands in cell0 in ERROR with a
+//! fault; deletes free the placement allocation.
+
+use std::time::Duration;
+
+use ferrostack::config::Config;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use system_tests::{Reply, TestCloud};
+
+fn config() -> Config {
+    let mut c = Config::default();
+    c.compute.fake_computes = 1;
+    c.compute.report_interval = 1;
+    c.compute.resource_interval = 1;
+    c
+}
+
+async fn at(c: &TestCloud, token: &str, version: &str, method: Method, path: &str, body: Option<Value>) -> Reply {
+    let header = format!("compute {version}");
+    c.call_with(method, &c.compute(&format!("/v2.1{path}")), Some(token), body, &[("OpenStack-API-Version", &header)]).await
+}
+
+fn fault<'a>(r: &'a Reply, name: &str) -> &'a str {
+    assert_eq!(r.body[name]["code"], r.status.as_u16(), "{}", r.body);
+    r.body[name]["message"].as_str().unwrap_or_default()
+}
+
+/// A public image with data, made by the admin.
+async fn image(c: &TestCloud, admin: &str) -> String {
+    let body = json!({"name": "boot", "disk_format": "raw", "container_format": "bare", "visibility": "public"});
+    let r = c.call(Method::POST, &c.image("/v2/images"), Some(admin), Some(body)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let put = c.put_data(&c.image(&format!("/v2/images/{id}/file")), admin, vec![7; 4096]).await;
+    assert_eq!(put.status, StatusCode::NO_CONTENT);
+    id
+}
+
+/// Waits until the compute host's resource provider has its inventory.
+async fn host_ready(c: &TestCloud, admin: &str) {
+    for _ in 0..100 {
+        let r = c
+            .call_with(
+                Method::GET,
+                &c.placement("/resource_providers?resources=VCPU:1"),
+                Some(admin),
+                None,
+                &[("OpenStack-API-Version", "placement 1.39")],
+            )
+            .await;
+        if r.body["resource_providers"].as_array().is_some_and(|p| !p.is_empty()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the compute host never reported its inventory");
+}
+
+fn server(name: &str, image: &str, flavor: &str) -> Value {
+    json!({"server": {"name": name, "imageRef": image, "flavorRef": flavor, "networks": "none"}})
+}
+
+/// Waits until the server shows `status` with no task in progress.
+async fn wait_for(c: &TestCloud, token: &str, id: &str, status: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        let r = at(c, token, "2.96", Method::GET, &format!("/servers/{id}"), None).await;
+        last = r.body["server"].clone();
+        if last["status"] == status && last["OS-EXT-STS:task_state"].is_null() {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server {id} never became {status}: {last}");
+}
+
+async fn wait_gone(c: &TestCloud, token: &str, id: &str) {
+    for _ in 0..100 {
+        if at(c, token, "2.96", Method::GET, &format!("/servers/{id}"), None).await.status == StatusCode::NOT_FOUND {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server {id} was never deleted");
+}
+
+async fn allocations(c: &TestCloud, admin: &str, consumer: &str) -> Value {
+    let r = c
+        .call_with(
+            Method::GET,
+            &c.placement(&format!("/allocations/{consumer}")),
+            Some(admin),
+            None,
+            &[("OpenStack-API-Version", "placement 1.39")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["allocations"].clone()
+}
+
+async fn act(c: &TestCloud, token: &str, id: &str, action: Value) -> Reply {
+    at(c, token, "2.96", Method::POST, &format!("/servers/{id}/action"), Some(action)).await
+}
+
+#[tokio::test]
+async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("server-owner").await;
+    let image = image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let mut notes = c.notifications().await;
+
+    let created = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("web-1", &image, "1"))).await;
+    assert_eq!(created.status, StatusCode::ACCEPTED, "{}", created.body);
+    let id = created.body["server"]["id"].as_str().unwrap().to_owned();
+    assert!(created.headers["location"].to_str().unwrap().ends_with(&format!("/v2.1/servers/{id}")));
+    assert_eq!(created.body["server"]["adminPass"].as_str().map(str::len), Some(12));
+
+    let active = wait_for(&c, &member.token, &id, "ACTIVE").await;
+    assert_eq!((active["OS-EXT-STS:vm_state"].as_str(), active["OS-EXT-STS:power_state"].as_i64()), (Some("active"), Some(1)));
+    assert_eq!((active["flavor"]["original_name"].as_str(), active["image"]["id"].as_str()), (Some("m1.tiny"), Some(image.as_str())));
+    assert_eq!(active["OS-EXT-AZ:availability_zone"], "nova");
+    assert!(active.get("OS-EXT-SRV-ATTR:host").is_none(), "hosts are for admins");
+    assert_eq!(active["tenant_id"], member.project_id.as_str());
+    let seen_by_admin = at(&c, &admin, "2.96", Method::GET, &format!("/servers/{id}"), None).await;
+    let host = seen_by_admin.body["server"]["OS-EXT-SRV-ATTR:host"].as_str().expect("admins see the host").to_owned();
+    assert_eq!(seen_by_admin.body["server"]["host_status"], "UP");
+
+    // The claim: the flavor's resources on the host's compute node.
+    let claimed = allocations(&c, &admin, &id).await;
+    let node = claimed.as_object().unwrap().values().next().expect("one provider").clone();
+    assert_eq!(node["resources"], json!({"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}));
+    let types: Vec<String> = notes.event_types(2).await;
+    assert_eq!(types, ["instance.create.start", "instance.create.end"]);
+
+    // Power actions, each allowed only from the states Nova allows it from.
+    let r = act(&c, &member.token, &id, json!({"os-start": null})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(fault(&r, "conflictingRequest"), format!("Cannot 'start' instance {id} while it is in vm_state active"));
+    for (action, status, power) in [
+        (json!({"os-stop": null}), "SHUTOFF", 4),
+        (json!({"os-start": null}), "ACTIVE", 1),
+        (json!({"pause": null}), "PAUSED", 3),
+        (json!({"unpause": null}), "ACTIVE", 1),
+        (json!({"suspend": null}), "SUSPENDED", 7),
+        (json!({"resume": null}), "ACTIVE", 1),
+        (json!({"reboot": {"type": "SOFT"}}), "ACTIVE", 1),
+        (json!({"reboot": {"type": "HARD"}}), "ACTIVE", 1),
+    ] {
+        let r = act(&c, &member.token, &id, action.clone()).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{action}: {}", r.body);
+        let s = wait_for(&c, &member.token, &id, status).await;
+        assert_eq!(s["OS-EXT-STS:power_state"], power, "{action}");
+    }
+    let r = act(&c, &member.token, &id, json!({"reboot": {"type": "WARM"}})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    // Locked by its owner: changes are refused until unlocked; admins are exempt.
+    let r = act(&c, &member.token, &id, json!({"lock": {"locked_reason": "audit"}})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let s = at(&c, &member.token, "2.73", Method::GET, &format!("/servers/{id}"), None).await;
+    assert_eq!((s.body["server"]["locked"].as_bool(), s.body["server"]["locked_reason"].as_str()), (Some(true), Some("audit")));
+    let r = act(&c, &member.token, &id, json!({"os-stop": null})).await;
+    assert_eq!((r.status, fault(&r, "conflictingRequest")), (StatusCode::CONFLICT, format!("Instance {id} is locked").as_str()));
+    let r = at(&c, &member.token, "2.96", Method::DELETE, &format!("/servers/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a locked server is not deleted by its owner");
+    assert_eq!(act(&c, &member.token, &id, json!({"unlock": null})).await.status, StatusCode::ACCEPTED);
+
+    // Actions not built yet say so; unknown ones are bad requests.
+    let r = act(&c, &member.token, &id, json!({"shelve": null})).await;
+    assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
+    assert!(fault(&r, "notImplemented").contains("shelve"));
+    let r = act(&c, &member.token, &id, json!({"fly": null})).await;
+    assert_eq!((r.status, fault(&r, "badRequest")), (StatusCode::BAD_REQUEST, "There is no such action: fly"));
+
+    // Rename; metadata and tags.
+    let r = at(&c, &member.token, "2.96", Method::PUT, &format!("/servers/{id}"), Some(json!({"server": {"name": "web-one"}}))).await;
+    assert_eq!((r.status, r.body["server"]["name"].as_str()), (StatusCode::OK, Some("web-one")));
+    let r = at(
+        &c,
+        &member.token,
+        "2.96",
+        Method::POST,
+        &format!("/servers/{id}/metadata"),
+        Some(json!({"metadata": {"role": "web", "tier": "1"}})),
+    )
+    .await;
+    assert_eq!(r.body["metadata"], json!({"role": "web", "tier": "1"}));
+    let r = at(&c, &member.token, "2.96", Method::PUT, &format!("/servers/{id}/metadata/tier"), Some(json!({"meta": {"tier": "2"}}))).await;
+    assert_eq!(r.body["meta"], json!({"tier": "2"}));
+    let r = at(&c, &member.token, "2.96", Method::PUT, &format!("/servers/{id}/metadata/tier"), Some(json!({"meta": {"role": "2"}}))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "the body's key must be the path's");
+    assert_eq!(
+        at(&c, &member.token, "2.96", Method::DELETE, &format!("/servers/{id}/metadata/role"), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let r = at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/metadata"), None).await;
+    assert_eq!(r.body["metadata"], json!({"tier": "2"}));
+    let r = at(&c, &member.token, "2.96", Method::PUT, &format!("/servers/{id}/tags/blue"), None).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(at(&c, &member.token, "2.96", Method::PUT, &format!("/servers/{id}/tags/blue"), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/tags/blue"), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(at(&c, &member.token, "2.25", Method::GET, &format!("/servers/{id}/tags"), None).await.status, StatusCode::NOT_FOUND);
+    let r = at(&c, &member.token, "2.96", Method::GET, "/servers/detail?tags=blue", None).await;
+    assert_eq!(r.body["servers"].as_array().map(Vec::len), Some(1), "{}", r.body);
+
+    // Instance actions, newest first; events for admins.
+    let r = at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions"), None).await;
+    let names: Vec<&str> = r.body["instanceActions"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(names, ["unlock", "lock", "reboot", "reboot", "resume", "suspend", "unpause", "pause", "start", "stop", "create"]);
+    let create_request = r.body["instanceActions"][10]["request_id"].as_str().unwrap().to_owned();
+    let r = at(&c, &admin, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions/{create_request}"), None).await;
+    let events: Vec<(&str, &str)> = r.body["instanceAction"]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["event"].as_str().unwrap(), e["result"].as_str().unwrap()))
+        .collect();
+    assert_eq!(events, [("conductor_schedule_and_build_instances", "Success"), ("compute_build_and_run_instance", "Success")]);
+    assert_eq!(r.body["instanceAction"]["events"][1]["host"], host.as_str());
+    let r = at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions/{create_request}"), None).await;
+    assert!(r.body["instanceAction"].get("events").is_none(), "events are for admins: {}", r.body);
+
+    // Another project sees nothing of it.
+    let stranger = c.project_member("server-stranger").await;
+    assert_eq!(at(&c, &stranger.token, "2.96", Method::GET, &format!("/servers/{id}"), None).await.status, StatusCode::NOT_FOUND);
+    let r = at(&c, &stranger.token, "2.96", Method::GET, "/servers", None).await;
+    assert_eq!(r.body["servers"], json!([]));
+    let r = at(&c, &admin, "2.96", Method::GET, "/servers?all_tenants=1", None).await;
+    assert_eq!(r.body["servers"].as_array().map(Vec::len), Some(1), "{}", r.body);
+
+    // Delete: the agent destroys it and placement forgets the claim.
+    assert_eq!(at(&c, &member.token, "2.96", Method::DELETE, &format!("/servers/{id}"), None).await.status, StatusCode::NO_CONTENT);
+    wait_gone(&c, &member.token, &id).await;
+    assert_eq!(allocations(&c, &admin, &id).await, json!({}));
+}
+
+#[tokio::test]
+async fn a_server_no_host_takes_lands_in_cell0_in_error_with_a_fault() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("unlucky").await;
+    let image = image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    // The fake hosts' hypervisor is "fake": a flavor that wants QEMU passes no host.
+    let flavor = json!({"flavor": {"name": "qemu-only", "ram": 64, "vcpus": 1, "disk": 0, "id": "qemu-only"}});
+    assert_eq!(at(&c, &admin, "2.1", Method::POST, "/flavors", Some(flavor)).await.status, StatusCode::OK);
+    let specs = json!({"extra_specs": {"capabilities:hypervisor_type": "QEMU"}});
+    assert_eq!(at(&c, &admin, "2.1", Method::POST, "/flavors/qemu-only/os-extra_specs", Some(specs)).await.status, StatusCode::OK);
+
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("nowhere", &image, "qemu-only"))).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    let errored = wait_for(&c, &member.token, &id, "ERROR").await;
+    assert_eq!(errored["fault"]["message"], "No valid host was found. There are not enough hosts available.");
+    assert_eq!(errored["fault"]["code"], 500);
+    assert!(errored["fault"].get("details").is_none(), "details are for admins: {errored}");
+    let r = at(&c, &admin, "2.96", Method::GET, &format!("/servers/{id}"), None).await;
+    let details = r.body["server"]["fault"]["details"].as_str().unwrap_or_default();
+    assert!(details.contains("ComputeCapabilitiesFilter: (start: 1, end: 0)"), "the fault says which filter removed the host: {details}");
+    assert_eq!(allocations(&c, &admin, &id).await, json!({}), "nothing stays claimed");
+    let r = act(&c, &member.token, &id, json!({"os-start": null})).await;
+    assert_eq!(fault(&r, "conflictingRequest"), format!("Cannot 'start' instance {id} while it is in vm_state error"));
+
+    // It is listed with its project's servers, and deleted at once (it has no host).
+    let r = at(&c, &member.token, "2.96", Method::GET, "/servers?status=ERROR", None).await;
+    assert_eq!(r.body["servers"][0]["id"], id.as_str());
+    assert_eq!(at(&c, &member.token, "2.96", Method::DELETE, &format!("/servers/{id}"), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}"), None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_creates_and_over_quota_creates_are_refused_as_nova_refuses_them() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("careless").await;
+    let image = image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+
+    let post = |body: Value| at(&c, &member.token, "2.96", Method::POST, "/servers", Some(body));
+    let r = post(server("s", &image, "no-such-flavor")).await;
+    assert_eq!((r.status, fault(&r, "badRequest")), (StatusCode::BAD_REQUEST, "Flavor no-such-flavor could not be found."));
+    let missing = uuid::Uuid::new_v4().to_string();
+    let r = post(server("s", &missing, "1")).await;
+    assert_eq!((r.status, fault(&r, "badRequest")), (StatusCode::BAD_REQUEST, format!("Image {missing} could not be found.").as_str()));
+    let r = post(server(&"n".repeat(256), &image, "1")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = post(json!({"server": {"name": "s", "imageRef": image, "flavorRef": "1"}})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "from 2.37 networks is required");
+    let r = post(json!({"server": {"name": "s", "imageRef": image, "flavorRef": "1", "networks": "auto"}})).await;
+    assert!(fault(&r, "badRequest").contains("network service"));
+    let r = at(
+        &c,
+        &member.token,
+        "2.36",
+        Method::POST,
+        "/servers",
+        Some(json!({"server": {"name": "old", "imageRef": image, "flavorRef": "1"}})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "before 2.37 a server may boot without networks: {}", r.body);
+    let first = r.body["server"]["id"].as_str().unwrap().to_owned();
+
+    // Quota: two instances for the project, so a request for two more is refused whole.
+    let quota = json!({"quota_set": {"instances": 2}});
+    let r = at(&c, &admin, "2.1", Method::PUT, &format!("/os-quota-sets/{}", member.project_id), Some(quota)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut two = server("pair", &image, "1");
+    two["server"]["min_count"] = json!(2);
+    let r = post(two).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(fault(&r, "forbidden").starts_with("Quota exceeded for instances"), "{}", r.body);
+    let r = post(server("third", &image, "1")).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "one more fits: {}", r.body);
+    wait_for(&c, &member.token, &first, "ACTIVE").await;
+    let r = at(&c, &member.token, "2.96", Method::GET, "/servers?name=^th", None).await;
+    let names: Vec<&str> = r.body["servers"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["third"], "name filters are regular expressions");
+    let r = at(&c, &member.token, "2.96", Method::GET, "/servers?limit=1", None).await;
+    assert_eq!(r.body["servers"].as_array().map(Vec::len), Some(1));
+    assert!(r.body["servers_links"][0]["href"].as_str().unwrap().contains("marker="), "{}", r.body);
+}
