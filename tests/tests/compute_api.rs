@@ -32,7 +32,9 @@ async fn versions_and_microversions_are_negotiated_as_nova_does() {
     let c = TestCloud::start().await;
     let root = c.call(Method::GET, &c.compute("/"), None, None).await;
     assert_eq!(root.status, StatusCode::OK);
-    let v = &root.body["versions"][0];
+    let legacy = &root.body["versions"][0];
+    assert_eq!((legacy["id"].as_str(), legacy["status"].as_str()), (Some("v2.0"), Some("SUPPORTED")), "v2.0 is listed first, as Nova does");
+    let v = &root.body["versions"][1];
     assert_eq!((v["id"].as_str(), v["status"].as_str(), v["min_version"].as_str()), (Some("v2.1"), Some("CURRENT"), Some("2.1")));
     assert_eq!(v["links"][0]["href"], c.compute("/v2.1/"));
     let one = c.call(Method::GET, &c.compute("/v2.1/"), None, None).await;
@@ -46,6 +48,15 @@ async fn versions_and_microversions_are_negotiated_as_nova_does() {
     assert_eq!(compute["endpoints"][0]["url"], c.compute("/v2.1"));
 
     let api = Api { c: &c, token: c.admin_token().await };
+    // The legacy v2 API: v2.1's routes at 2.1, whatever version is asked for.
+    let v2 = c.call(Method::GET, &c.compute("/v2/"), None, None).await;
+    assert_eq!((v2.status, v2.body["version"]["id"].as_str()), (StatusCode::OK, Some("v2.0")));
+    let flavors = c
+        .call_with(Method::GET, &c.compute("/v2/flavors/detail"), Some(&api.token), None, &[("OpenStack-API-Version", "compute 2.61")])
+        .await;
+    assert_eq!(flavors.status, StatusCode::OK);
+    assert!(flavors.body["flavors"][0].get("extra_specs").is_none(), "served at 2.1: {}", flavors.body);
+    assert!(flavors.headers.get("openstack-api-version").is_none());
     let r = api.at("2.53", Method::GET, "/flavors", None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.headers["openstack-api-version"], "compute 2.53");

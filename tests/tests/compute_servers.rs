@@ -30,7 +30,7 @@ fn fault<'a>(r: &'a Reply, name: &str) -> &'a str {
 }
 
 /// A public image with data, made by the admin.
-async fn image(c: &TestCloud, admin: &str) -> String {
+async fn make_image(c: &TestCloud, admin: &str) -> String {
     let body = json!({"name": "boot", "disk_format": "raw", "container_format": "bare", "visibility": "public"});
     let r = c.call(Method::POST, &c.image("/v2/images"), Some(admin), Some(body)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -111,7 +111,7 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     let c = TestCloud::start_with(config()).await;
     let admin = c.admin_token().await;
     let member = c.project_member("server-owner").await;
-    let image = image(&c, &admin).await;
+    let image = make_image(&c, &admin).await;
     host_ready(&c, &admin).await;
     let mut notes = c.notifications().await;
 
@@ -160,6 +160,26 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     let r = act(&c, &member.token, &id, json!({"reboot": {"type": "WARM"}})).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
+    // Rebuild from another image: a new name and metadata, a new password; a stopped
+    // server is rebuilt stopped.
+    let other = make_image(&c, &admin).await;
+    let rebuild = json!({"rebuild": {"imageRef": other, "name": "web-rebuilt", "metadata": {"rebuilt": "yes"}, "adminPass": "s3cret-pw"}});
+    let r = act(&c, &member.token, &id, rebuild).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert_eq!((r.body["server"]["status"].as_str(), r.body["server"]["adminPass"].as_str()), (Some("REBUILD"), Some("s3cret-pw")));
+    let rebuilt = wait_for(&c, &member.token, &id, "ACTIVE").await;
+    assert_eq!((rebuilt["image"]["id"].as_str(), rebuilt["name"].as_str()), (Some(other.as_str()), Some("web-rebuilt")));
+    assert_eq!(rebuilt["metadata"], json!({"rebuilt": "yes"}), "a rebuild's metadata replaces the old");
+    assert_eq!(act(&c, &member.token, &id, json!({"os-stop": null})).await.status, StatusCode::ACCEPTED);
+    wait_for(&c, &member.token, &id, "SHUTOFF").await;
+    assert_eq!(act(&c, &member.token, &id, json!({"rebuild": {"imageRef": image}})).await.status, StatusCode::ACCEPTED);
+    let rebuilt = wait_for(&c, &member.token, &id, "SHUTOFF").await;
+    assert_eq!((rebuilt["image"]["id"].as_str(), rebuilt["OS-EXT-STS:power_state"].as_i64()), (Some(image.as_str()), Some(4)));
+    let missing = json!({"rebuild": {"imageRef": uuid::Uuid::new_v4().to_string()}});
+    assert_eq!(act(&c, &member.token, &id, missing).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(act(&c, &member.token, &id, json!({"os-start": null})).await.status, StatusCode::ACCEPTED);
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
     // Locked by its owner: changes are refused until unlocked; admins are exempt.
     let r = act(&c, &member.token, &id, json!({"lock": {"locked_reason": "audit"}})).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
@@ -178,9 +198,18 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     let r = act(&c, &member.token, &id, json!({"fly": null})).await;
     assert_eq!((r.status, fault(&r, "badRequest")), (StatusCode::BAD_REQUEST, "There is no such action: fly"));
 
-    // Rename; metadata and tags.
+    // Rename (answered before 2.75 with the fields Nova's update shows); metadata and tags.
     let r = at(&c, &member.token, "2.96", Method::PUT, &format!("/servers/{id}"), Some(json!({"server": {"name": "web-one"}}))).await;
     assert_eq!((r.status, r.body["server"]["name"].as_str()), (StatusCode::OK, Some("web-one")));
+    let r = at(&c, &member.token, "2.1", Method::PUT, &format!("/servers/{id}"), Some(json!({"server": {"name": "web-one"}}))).await;
+    assert!(r.body["server"].get("OS-EXT-STS:vm_state").is_none() && r.body["server"].get("hostId").is_some(), "{}", r.body);
+    let r =
+        at(&c, &member.token, "2.96", Method::POST, &format!("/servers/{id}/metadata"), Some(json!({"metadata": {"role": "web"}}))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        at(&c, &member.token, "2.96", Method::DELETE, &format!("/servers/{id}/metadata/rebuilt"), None).await.status,
+        StatusCode::NO_CONTENT
+    );
     let r = at(
         &c,
         &member.token,
@@ -212,8 +241,14 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     // Instance actions, newest first; events for admins.
     let r = at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions"), None).await;
     let names: Vec<&str> = r.body["instanceActions"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
-    assert_eq!(names, ["unlock", "lock", "reboot", "reboot", "resume", "suspend", "unpause", "pause", "start", "stop", "create"]);
-    let create_request = r.body["instanceActions"][10]["request_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        names,
+        [
+            "unlock", "lock", "start", "rebuild", "stop", "rebuild", "reboot", "reboot", "resume", "suspend", "unpause", "pause", "start",
+            "stop", "create"
+        ]
+    );
+    let create_request = r.body["instanceActions"][14]["request_id"].as_str().unwrap().to_owned();
     let r = at(&c, &admin, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions/{create_request}"), None).await;
     let events: Vec<(&str, &str)> = r.body["instanceAction"]["events"]
         .as_array()
@@ -234,7 +269,13 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     let r = at(&c, &admin, "2.96", Method::GET, "/servers?all_tenants=1", None).await;
     assert_eq!(r.body["servers"].as_array().map(Vec::len), Some(1), "{}", r.body);
 
-    // Delete: the agent destroys it and placement forgets the claim.
+    // An admin resets a server's state; its owner may not.
+    let reset = json!({"os-resetState": {"state": "error"}});
+    assert_eq!(act(&c, &member.token, &id, reset.clone()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(act(&c, &admin, &id, reset).await.status, StatusCode::ACCEPTED);
+    wait_for(&c, &member.token, &id, "ERROR").await;
+
+    // Delete (from ERROR): the agent destroys it and placement forgets the claim.
     assert_eq!(at(&c, &member.token, "2.96", Method::DELETE, &format!("/servers/{id}"), None).await.status, StatusCode::NO_CONTENT);
     wait_gone(&c, &member.token, &id).await;
     assert_eq!(allocations(&c, &admin, &id).await, json!({}));
@@ -245,7 +286,7 @@ async fn a_server_no_host_takes_lands_in_cell0_in_error_with_a_fault() {
     let c = TestCloud::start_with(config()).await;
     let admin = c.admin_token().await;
     let member = c.project_member("unlucky").await;
-    let image = image(&c, &admin).await;
+    let image = make_image(&c, &admin).await;
     host_ready(&c, &admin).await;
     // The fake hosts' hypervisor is "fake": a flavor that wants QEMU passes no host.
     let flavor = json!({"flavor": {"name": "qemu-only", "ram": 64, "vcpus": 1, "disk": 0, "id": "qemu-only"}});
@@ -279,7 +320,7 @@ async fn bad_creates_and_over_quota_creates_are_refused_as_nova_refuses_them() {
     let c = TestCloud::start_with(config()).await;
     let admin = c.admin_token().await;
     let member = c.project_member("careless").await;
-    let image = image(&c, &admin).await;
+    let image = make_image(&c, &admin).await;
     host_ready(&c, &admin).await;
 
     let post = |body: Value| at(&c, &member.token, "2.96", Method::POST, "/servers", Some(body));

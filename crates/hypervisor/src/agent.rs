@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bus::{Bus, BusError, Message, Serving};
 use client::Inventory;
-use compute::rpc::{COMPUTE_TOPIC, ConductorClient, OperationRequest};
+use compute::rpc::{COMPUTE_TOPIC, ConductorClient, Operation, OperationRequest};
 use compute::store::cell::NodeReport;
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -171,18 +171,6 @@ impl Inner {
     }
 }
 
-/// The methods that carry an [`OperationRequest`].
-const OPERATIONS: [&str; 8] = [
-    "start_instance",
-    "stop_instance",
-    "reboot_instance",
-    "pause_instance",
-    "unpause_instance",
-    "suspend_instance",
-    "resume_instance",
-    "terminate_instance",
-];
-
 /// The agent's side of the `compute` topic.
 struct Handler(Arc<Inner>);
 
@@ -198,7 +186,7 @@ impl bus::Handler for Handler {
                 self.0.build(build, &message.request_id).await;
                 Ok(Value::Null)
             }
-            method if OPERATIONS.contains(&method) => {
+            method if Operation::ALL.iter().any(|o| o.method() == method) => {
                 let request: OperationRequest = serde_json::from_value(message.args).map_err(|e| parse(method, e))?;
                 if request.operation.method() != method {
                     return Err(format!("{method} was sent for a {} request", request.operation.method()));

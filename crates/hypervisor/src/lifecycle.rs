@@ -27,6 +27,7 @@ fn outcome(op: Operation) -> Outcome {
         Operation::Unpause => (TaskState::Unpausing, VmState::Active, "unpause"),
         Operation::Suspend => (TaskState::Suspending, VmState::Suspended, "suspend"),
         Operation::Resume => (TaskState::Resuming, VmState::Active, "resume"),
+        Operation::Rebuild => (TaskState::Rebuilding, VmState::Active, "rebuild"),
         Operation::Terminate => (TaskState::Deleting, VmState::Deleted, "delete"),
     };
     Outcome { task, vm_state, notification }
@@ -125,6 +126,7 @@ impl Inner {
             Operation::Unpause => self.driver.unpause(&uuid).await,
             Operation::Suspend => self.driver.suspend(&uuid).await,
             Operation::Resume => self.driver.resume(&uuid).await,
+            Operation::Rebuild => self.respawn(&instance).await,
             Operation::Terminate => self.driver.destroy(&uuid).await,
         };
         if operation == Operation::Terminate {
@@ -134,10 +136,14 @@ impl Inner {
         match done {
             Ok(()) => {
                 let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
+                let rebuilt = operation == Operation::Rebuild;
+                // A stopped server is rebuilt stopped, as Nova does.
+                let vm_state = if rebuilt && instance.vm_state == VmState::Stopped { VmState::Stopped } else { o.vm_state };
                 let changes = InstanceChanges {
-                    vm_state: Some(o.vm_state),
+                    vm_state: Some(vm_state),
                     task_state: Some(None),
                     power_state: Some(power_state),
+                    launched_at: rebuilt.then(|| Some(common::time::now_micros())),
                     ..Default::default()
                 };
                 match self.conductor.instance_update(&uuid, &changes, &expected, request_id).await {
@@ -153,10 +159,12 @@ impl Inner {
                 }
             }
             Err(e) => {
-                // The operation failed: the instance stays as it was, without the task.
+                // The operation failed: the instance stays as it was, without the task;
+                // a failed rebuild has lost its guest, so it is in ERROR.
                 let fault = self.fault(&e);
                 let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
-                let revert = InstanceChanges { task_state: Some(None), power_state: Some(power_state), ..Default::default() };
+                let vm_state = (operation == Operation::Rebuild).then_some(VmState::Error);
+                let revert = InstanceChanges { vm_state, task_state: Some(None), power_state: Some(power_state), ..Default::default() };
                 let _ = self.conductor.instance_update(&uuid, &revert, &expected, request_id).await;
                 let _ = self.conductor.instance_fault(&uuid, &fault, request_id).await;
                 let _ =
@@ -164,6 +172,20 @@ impl Inner {
                 self.notify(&format!("instance.{}.error", o.notification), &instance, Some(&fault), request_id).await;
             }
         }
+    }
+
+    /// Replaces the guest with one spawned from the instance's (new) image, powered off
+    /// again if the server was stopped.
+    async fn respawn(&self, instance: &InstanceRow) -> Result<(), DriverError> {
+        match self.driver.destroy(&instance.uuid).await {
+            Ok(()) | Err(DriverError::NoGuest(_)) => {}
+            Err(e) => return Err(e),
+        }
+        self.driver.spawn(instance).await?;
+        if instance.vm_state == VmState::Stopped {
+            self.driver.power_off(&instance.uuid).await?;
+        }
+        Ok(())
     }
 
     async fn finish_terminate(&self, instance: InstanceRow, done: Result<(), DriverError>, event: &str, request_id: &str) {

@@ -3,9 +3,14 @@
 
 use serde_json::{Map, Value};
 
-use super::{invalid, only_keys, py_repr, required, string};
+use base64::Engine;
+
+use super::servers::{access_ip, metadata, reference};
+use super::{boolean, invalid, only_keys, printable_name, py_repr, required, string};
+use crate::domain::server_actions::Rebuild;
 use crate::domain::{Error, Result, Version};
 use crate::rpc::Operation;
+use crate::states::VmState;
 
 /// An action Ferrostack carries out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,11 +25,14 @@ pub enum ServerAction {
     ForceDelete,
     /// Restore a soft-deleted server.
     Restore,
+    /// Rebuild from an image.
+    Rebuild(Box<Rebuild>),
+    /// Set the vm state (admins).
+    ResetState(VmState),
 }
 
 /// Nova's actions that Ferrostack does not carry out yet: each answers 501 saying so.
-const NOT_YET_SERVED: [&str; 31] = [
-    "rebuild",
+const NOT_YET_SERVED: [&str; 29] = [
     "resize",
     "confirmResize",
     "revertResize",
@@ -39,7 +47,6 @@ const NOT_YET_SERVED: [&str; 31] = [
     "os-getConsoleOutput",
     "rescue",
     "unrescue",
-    "os-resetState",
     "changePassword",
     "addSecurityGroup",
     "removeSecurityGroup",
@@ -91,6 +98,86 @@ fn lock(v: &Value, version: Version) -> Result<Option<String>> {
     }
 }
 
+/// Null or a string: `Some(None)` for null, as a rebuild unsets with it.
+fn nullable(field: &str, v: &Value, max: usize) -> Result<Option<String>> {
+    if v.is_null() { Ok(None) } else { string(field, v, 0, max).map(Some) }
+}
+
+fn rebuild(v: &Value, version: Version) -> Result<Rebuild> {
+    let obj: &Map<String, Value> =
+        v.as_object().ok_or_else(|| invalid("rebuild", v, &format!("{} is not of type 'object'", py_repr(v))))?;
+    let mut allowed =
+        vec!["imageRef", "name", "adminPass", "metadata", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig", "preserve_ephemeral"];
+    if !version.at_least(57) {
+        allowed.push("personality");
+    }
+    for (minor, key) in [(19, "description"), (54, "key_name"), (57, "user_data"), (63, "trusted_image_certificates"), (90, "hostname")] {
+        if version.at_least(minor) {
+            allowed.push(key);
+        }
+    }
+    only_keys(obj, &allowed, Some("rebuild"))?;
+    let image = string("imageRef", required(obj, "imageRef", "rebuild")?, 1, 255)?;
+    let name = obj
+        .get("name")
+        .map(|n| {
+            let name = string("name", n, 1, 255)?;
+            printable_name(&name)?;
+            Ok::<_, Error>(name)
+        })
+        .transpose()?;
+    if let Some(d) = obj.get("OS-DCF:diskConfig")
+        && !matches!(d.as_str(), Some("AUTO" | "MANUAL"))
+    {
+        return Err(invalid("OS-DCF:diskConfig", d, &format!("{} is not one of ['AUTO', 'MANUAL']", py_repr(d))));
+    }
+    if let Some(p) = obj.get("preserve_ephemeral") {
+        boolean("preserve_ephemeral", p)?;
+    }
+    if obj.get("personality").is_some_and(|p| p.as_array().is_some_and(|a| !a.is_empty())) {
+        return Err(Error::BadRequest("Injected files (personality) are not supported by Ferrostack: use user_data or metadata.".into()));
+    }
+    if obj.get("trusted_image_certificates").is_some_and(|c| c.as_array().is_some_and(|a| !a.is_empty())) {
+        return Err(Error::BadRequest("Trusted image certificates are not supported by Ferrostack.".into()));
+    }
+    let user_data = obj.get("user_data").map(|u| nullable("user_data", u, 65535)).transpose()?;
+    if let Some(Some(u)) = &user_data
+        && base64::engine::general_purpose::STANDARD.decode(u).is_err()
+    {
+        return Err(Error::BadRequest("User data needs to be valid base 64.".into()));
+    }
+    let address = |key: &str, v6: bool| -> Result<Option<Option<String>>> {
+        match obj.get(key) {
+            None => Ok(None),
+            Some(v) if v.as_str() == Some("") => Ok(Some(None)),
+            Some(v) => access_ip(key, v, v6).map(Some),
+        }
+    };
+    Ok(Rebuild {
+        image_ref: reference(&image),
+        name,
+        admin_pass: obj.get("adminPass").map(|p| string("adminPass", p, 0, 255)).transpose()?,
+        metadata: obj.get("metadata").map(|m| metadata("metadata", m)).transpose()?,
+        access_ip_v4: address("accessIPv4", false)?,
+        access_ip_v6: address("accessIPv6", true)?,
+        description: obj.get("description").map(|d| nullable("description", d, 255)).transpose()?,
+        key_name: obj.get("key_name").map(|k| nullable("key_name", k, 255)).transpose()?,
+        user_data,
+        hostname: obj.get("hostname").map(|h| string("hostname", h, 1, 63)).transpose()?,
+    })
+}
+
+fn reset_state(v: &Value) -> Result<VmState> {
+    let obj = v.as_object().ok_or_else(|| invalid("os-resetState", v, &format!("{} is not of type 'object'", py_repr(v))))?;
+    only_keys(obj, &["state"], Some("os-resetState"))?;
+    let state = required(obj, "state", "os-resetState")?;
+    match state.as_str() {
+        Some("active") => Ok(VmState::Active),
+        Some("error") => Ok(VmState::Error),
+        _ => Err(invalid("state", state, &format!("{} is not one of ['active', 'error']", py_repr(state)))),
+    }
+}
+
 /// The action an action body asks for: its one key names it.
 pub fn parse_action(body: &Value, version: Version) -> Result<ServerAction> {
     let top = body.as_object().ok_or_else(|| Error::BadRequest("Malformed request body".into()))?;
@@ -113,6 +200,8 @@ pub fn parse_action(body: &Value, version: Version) -> Result<ServerAction> {
         "unlock" => no_arguments(name, args).map(|()| ServerAction::Unlock),
         "forceDelete" => no_arguments(name, args).map(|()| ServerAction::ForceDelete),
         "restore" => no_arguments(name, args).map(|()| ServerAction::Restore),
+        "os-resetState" => reset_state(args).map(ServerAction::ResetState),
+        "rebuild" => rebuild(args, version).map(|r| ServerAction::Rebuild(Box::new(r))),
         n if NOT_YET_SERVED.contains(&n) => {
             Err(Error::NotImplemented(format!("The server action {n} is not implemented in Ferrostack yet.")))
         }
@@ -147,6 +236,27 @@ mod tests {
         assert_eq!(parse_action(&json!({"lock": {"locked_reason": "audit"}}), v(73)).unwrap(), ServerAction::Lock(Some("audit".into())));
         assert!(parse_action(&json!({"lock": {"locked_reason": "audit"}}), v(72)).is_err());
         assert!(parse_action(&json!({"lock": {"locked_reason": "x".repeat(256)}}), v(73)).is_err());
+    }
+
+    #[test]
+    fn a_rebuild_names_its_image_and_what_else_changes_by_microversion() {
+        let r = parse_action(&json!({"rebuild": {"imageRef": "http://img/v2/images/abc", "name": "new", "metadata": {"a": "b"}}}), v(1))
+            .unwrap();
+        let ServerAction::Rebuild(r) = r else { panic!("{r:?}") };
+        assert_eq!((r.image_ref.as_str(), r.name.as_deref(), r.metadata.map(|m| m.len())), ("abc", Some("new"), Some(1)));
+        assert!(parse_action(&json!({"rebuild": {"name": "new"}}), v(1)).is_err(), "imageRef is required");
+        assert!(parse_action(&json!({"rebuild": {"imageRef": "i", "key_name": null}}), v(53)).is_err(), "key_name arrived in 2.54");
+        let r = parse_action(&json!({"rebuild": {"imageRef": "i", "key_name": null, "user_data": null}}), v(57)).unwrap();
+        let ServerAction::Rebuild(r) = r else { panic!("{r:?}") };
+        assert_eq!((r.key_name, r.user_data), (Some(None), Some(None)), "null unsets");
+        assert!(parse_action(&json!({"rebuild": {"imageRef": "i", "OS-DCF:diskConfig": "SOMETIMES"}}), v(1)).is_err());
+    }
+
+    #[test]
+    fn a_state_reset_is_to_active_or_error() {
+        assert_eq!(parse_action(&json!({"os-resetState": {"state": "error"}}), v(1)).unwrap(), ServerAction::ResetState(VmState::Error));
+        assert!(parse_action(&json!({"os-resetState": {"state": "stopped"}}), v(1)).is_err());
+        assert!(parse_action(&json!({"os-resetState": {"type": "active"}}), v(1)).is_err());
     }
 
     #[test]

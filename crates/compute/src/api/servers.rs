@@ -16,11 +16,11 @@ use crate::states::{self, VmState};
 use crate::store::cell::{InstanceChanges, InstanceFilter, SortKey};
 
 /// A uuid, or the last path segment of a URL to one (Nova accepts image URLs).
-fn reference(v: &str) -> String {
+pub(super) fn reference(v: &str) -> String {
     v.rsplit('/').next().unwrap_or(v).to_owned()
 }
 
-fn metadata(field: &str, v: &Value) -> Result<BTreeMap<String, String>> {
+pub(super) fn metadata(field: &str, v: &Value) -> Result<BTreeMap<String, String>> {
     let obj = v.as_object().ok_or_else(|| invalid(field, v, &format!("{} is not of type 'object'", py_repr(v))))?;
     let mut out = BTreeMap::new();
     for (k, val) in obj {
@@ -53,6 +53,17 @@ fn uuids(field: &str, v: &Value) -> Result<Vec<String>> {
             Ok(s)
         })
         .collect()
+}
+
+/// An access address, in its canonical form (IPv6 compressed) as Nova stores it.
+pub(super) fn access_ip(key: &str, v: &Value, v6: bool) -> Result<Option<String>> {
+    let text = string(key, v, 0, 64)?;
+    let canonical = if v6 {
+        text.parse::<std::net::Ipv6Addr>().map(|a| a.to_string())
+    } else {
+        text.parse::<std::net::Ipv4Addr>().map(|a| a.to_string())
+    };
+    canonical.map(Some).map_err(|_| invalid(key, v, &format!("{} is not a '{}'", py_repr(v), if v6 { "ipv6" } else { "ipv4" })))
 }
 
 /// Block device mappings need volumes, which no service provides yet; the one mapping
@@ -165,13 +176,10 @@ pub fn parse_create(body: &Value, version: Version) -> Result<(NewServer, bool)>
         return Err(Error::BadRequest("User data needs to be valid base 64.".into()));
     }
     let ip = |key: &str, v6: bool| -> Result<Option<String>> {
-        let Some(v) = s.get(key).filter(|v| !v.is_null()) else { return Ok(None) };
-        let text = string(key, v, 0, 64)?;
-        let ok = if v6 { text.parse::<std::net::Ipv6Addr>().is_ok() } else { text.parse::<std::net::Ipv4Addr>().is_ok() };
-        if !ok {
-            return Err(invalid(key, v, &format!("{} is not a '{}'", py_repr(v), if v6 { "ipv6" } else { "ipv4" })));
+        match s.get(key).filter(|v| !v.is_null()) {
+            None => Ok(None),
+            Some(v) => access_ip(key, v, v6),
         }
-        Ok(Some(text))
     };
     let min_count = s.get("min_count").map(|v| integer("min_count", v, 1, i64::from(i32::MAX))).transpose()?.unwrap_or(1);
     let max_count = s.get("max_count").map(|v| integer("max_count", v, 1, i64::from(i32::MAX))).transpose()?.unwrap_or(min_count);
@@ -250,13 +258,7 @@ pub fn parse_update(body: &Value, version: Version) -> Result<InstanceChanges> {
     }
     for (key, v6) in [("accessIPv4", false), ("accessIPv6", true)] {
         if let Some(v) = s.get(key) {
-            let text = string(key, v, 0, 64)?;
-            let ok =
-                text.is_empty() || if v6 { text.parse::<std::net::Ipv6Addr>().is_ok() } else { text.parse::<std::net::Ipv4Addr>().is_ok() };
-            if !ok {
-                return Err(invalid(key, v, &format!("{} is not a '{}'", py_repr(v), if v6 { "ipv6" } else { "ipv4" })));
-            }
-            let value = Some(Some(text).filter(|t| !t.is_empty()));
+            let value = Some(if v.as_str() == Some("") { None } else { access_ip(key, v, v6)? });
             if v6 {
                 changes.access_ip_v6 = value;
             } else {
@@ -508,6 +510,50 @@ pub fn render(v: &ServerView, how: ShowAs) -> Value {
     body
 }
 
+/// The fields an update or rebuild answers with before 2.75 (from 2.75 they answer as
+/// show does).
+const CHANGED_FIELDS: [&str; 24] = [
+    "id",
+    "name",
+    "status",
+    "tenant_id",
+    "user_id",
+    "metadata",
+    "hostId",
+    "image",
+    "flavor",
+    "created",
+    "updated",
+    "addresses",
+    "accessIPv4",
+    "accessIPv6",
+    "links",
+    "OS-DCF:diskConfig",
+    "progress",
+    "fault",
+    "locked",
+    "description",
+    "tags",
+    "trusted_image_certificates",
+    "server_groups",
+    "locked_reason",
+];
+
+/// A server as an update (or, with `rebuild`, a rebuild) answers with it.
+pub fn render_changed(v: &ServerView, how: ShowAs, rebuild: bool) -> Value {
+    let version = how.version;
+    let mut body = render(v, how);
+    if !version.at_least(75)
+        && let Some(fields) = body.as_object_mut()
+    {
+        fields.retain(|k, _| CHANGED_FIELDS.contains(&k.as_str()) || (rebuild && k == "key_name" && version.at_least(54)));
+    }
+    if rebuild && version.at_least(57) {
+        body["user_data"] = json!(v.instance.user_data);
+    }
+    body
+}
+
 /// A create's answer.
 pub fn render_created(c: &CreatedServers, return_reservation_id: bool, endpoint: &str) -> Value {
     if return_reservation_id {
@@ -574,6 +620,15 @@ mod tests {
         assert!(matches!(create(server(json!([volume])), 96), Err(Error::BadRequest(m)) if m.contains("volume service")));
         let other_image = json!({"uuid": "other", "boot_index": 0, "source_type": "image", "destination_type": "local"});
         assert!(create(server(json!([other_image])), 96).is_err());
+    }
+
+    #[test]
+    fn access_addresses_are_stored_canonical() {
+        let server = json!({"name": "s", "flavorRef": "1", "imageRef": "i", "networks": "none",
+            "accessIPv4": "1.1.1.1", "accessIPv6": "0000:0000:0000:0000:0000:babe:220.12.22.2"});
+        assert_eq!(create(server, 96).unwrap().access_ip_v6.as_deref(), Some("::babe:dc0c:1602"));
+        let bad = json!({"name": "s", "flavorRef": "1", "imageRef": "i", "networks": "none", "accessIPv6": "1.1.1.1"});
+        assert!(create(bad, 96).is_err());
     }
 
     #[test]

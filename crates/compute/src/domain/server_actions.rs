@@ -2,13 +2,33 @@
 //! pause, suspend and their reverses) and locking, each allowed only in the states
 //! Nova allows it in and recorded as an instance action.
 
+use std::collections::BTreeMap;
+
+use client::UserToken;
 use common::RequestContext;
 
-use super::servers::{Located, refused};
+use super::servers::{Located, ServerView, image_system_metadata, random_text, refused};
 use super::{Compute, Error, Result};
 use crate::rpc::{AgentClient, Operation, OperationRequest};
 use crate::states::{TaskState, VmState};
-use crate::store::cell::{Expected, InstanceChanges, InstanceRow};
+use crate::store::cell::{CellStore, Expected, InstanceChanges, InstanceRow};
+
+/// What a rebuild changes: a new image (or the same one again), and optionally the
+/// name, metadata (replaced), addresses, description, key, user data and host name
+/// (`Some(None)` unsets).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rebuild {
+    pub image_ref: String,
+    pub name: Option<String>,
+    pub admin_pass: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+    pub access_ip_v4: Option<Option<String>>,
+    pub access_ip_v6: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub key_name: Option<Option<String>>,
+    pub user_data: Option<Option<String>>,
+    pub hostname: Option<String>,
+}
 
 /// The vm states each operation is allowed in, the task states it may start from,
 /// the task state it sets, and its action and policy names.
@@ -53,6 +73,7 @@ fn rule(op: Operation) -> Rule {
         Operation::Unpause => r("unpause", "os_compute_api:os-pause-server:unpause", &[Paused], IDLE, TaskState::Unpausing),
         Operation::Suspend => r("suspend", "os_compute_api:os-suspend-server:suspend", &[Active], IDLE, TaskState::Suspending),
         Operation::Resume => r("resume", "os_compute_api:os-suspend-server:resume", &[Suspended], IDLE, TaskState::Resuming),
+        Operation::Rebuild => r("rebuild", "os_compute_api:servers:rebuild", &[Active, Stopped, Error], IDLE, TaskState::Rebuilding),
         Operation::Terminate => r("delete", "os_compute_api:servers:delete", &[], &[], TaskState::Deleting),
     }
 }
@@ -78,6 +99,76 @@ impl Compute {
     /// Asks the server's host to carry out `op` (any operation but `Terminate`, which
     /// is a delete), after checking policy, the lock and the states.
     pub async fn operate_server(&self, ctx: &RequestContext, uuid: &str, op: Operation) -> Result<()> {
+        self.operate_changing(ctx, uuid, op, InstanceChanges::default()).await.map(|_| ())
+    }
+
+    /// Rebuilds a server from `rebuild.image_ref` on its host; answers the server as
+    /// it now is and its new admin password.
+    pub async fn rebuild_server(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        uuid: &str,
+        rebuild: Rebuild,
+    ) -> Result<(ServerView, String)> {
+        let instance = match self.locate(ctx, uuid).await? {
+            Located::Building(i) | Located::InCell { instance: i, .. } => i,
+        };
+        self.authorize_instance(ctx, "os_compute_api:servers:rebuild", &instance)?;
+        let memory_mb = instance.flavor["memory_mb"].as_i64().unwrap_or(0);
+        let root_gb = instance.flavor["root_gb"].as_i64().unwrap_or(0);
+        let image = self.boot_image(ctx, token, &rebuild.image_ref, memory_mb, root_gb).await?;
+        let key_data = match &rebuild.key_name {
+            Some(Some(name)) => Some(Some(
+                self.store()
+                    .get_keypair(&ctx.user_id, name)
+                    .await?
+                    .ok_or_else(|| Error::BadRequest("Invalid key_name provided.".into()))?
+                    .public_key,
+            )),
+            Some(None) => Some(None),
+            None => None,
+        };
+        if let Some(m) = &rebuild.metadata {
+            self.check_metadata_quota(&instance.project_id, m.len()).await?;
+        }
+        let mut system_metadata: BTreeMap<String, String> =
+            instance.system_metadata.iter().filter(|(k, _)| !k.starts_with("image_")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        system_metadata.extend(image_system_metadata(&image));
+        let changes = InstanceChanges {
+            image_ref: Some(rebuild.image_ref.clone()),
+            system_metadata: Some(system_metadata),
+            display_name: rebuild.name.clone(),
+            display_description: rebuild.description.clone(),
+            access_ip_v4: rebuild.access_ip_v4.clone(),
+            access_ip_v6: rebuild.access_ip_v6.clone(),
+            key_name: rebuild.key_name.clone(),
+            key_data,
+            user_data: rebuild.user_data.clone(),
+            hostname: rebuild.hostname.clone(),
+            ..Default::default()
+        };
+        let (store, updated) = self.operate_changing(ctx, uuid, Operation::Rebuild, changes).await?;
+        let instance = match &rebuild.metadata {
+            Some(m) => {
+                let metadata = store.set_metadata(uuid, m, true).await?;
+                InstanceRow { metadata, ..updated }
+            }
+            None => updated,
+        };
+        let admin_pass = rebuild.admin_pass.unwrap_or_else(|| random_text(12));
+        Ok((ServerView { host_status: None, instance, fault: None }, admin_pass))
+    }
+
+    /// Sets the task state of `op` (with `changes`) where the states allow it and asks
+    /// the server's host to carry it out; answers the instance as the host got it.
+    async fn operate_changing(
+        &self,
+        ctx: &RequestContext,
+        uuid: &str,
+        op: Operation,
+        mut changes: InstanceChanges,
+    ) -> Result<(&CellStore, InstanceRow)> {
         let r = rule(op);
         let (store, cell_uuid, instance) = match self.locate(ctx, uuid).await? {
             Located::Building(i) => {
@@ -90,7 +181,7 @@ impl Compute {
         self.check_unlocked(ctx, &instance)?;
         check_state(r.action, &instance, r.vm_states, r.task_states)?;
         let host = instance.host.clone().ok_or_else(|| invalid_state(r.action, &instance, "vm_state", instance.vm_state.as_str()))?;
-        let changes = InstanceChanges { task_state: Some(Some(r.sets)), ..Default::default() };
+        changes.task_state = Some(Some(r.sets));
         let expected = Expected { task_states: Some(r.task_states.to_vec()), vm_states: Some(r.vm_states.to_vec()) };
         let updated = store.update_instance(uuid, &changes, &expected).await.map_err(|e| match e {
             crate::store::cell::UpdateRefused::UnexpectedState { task_state, .. } => {
@@ -107,7 +198,7 @@ impl Compute {
             let _ = store.update_instance(uuid, &revert, &Expected { task_states: Some(vec![Some(r.sets)]), vm_states: None }).await;
             return Err(Error::Unavailable(format!("host {host} cannot be reached: {e}")));
         }
-        Ok(())
+        Ok((store, request.instance))
     }
 
     /// Locks a server against changes by its owner (with `reason` from 2.73).
@@ -131,6 +222,17 @@ impl Compute {
         let changes = InstanceChanges { locked_by: Some(None), locked_reason: Some(None), ..Default::default() };
         store.update_instance(uuid, &changes, &Default::default()).await.map_err(|e| refused(uuid, e))?;
         store.start_action(uuid, &ctx.request_id, "unlock", &instance.project_id, &ctx.user_id).await?;
+        Ok(())
+    }
+
+    /// Sets a server's vm state (`active` or `error`) and clears its task, for an admin
+    /// mending a server whose task will never finish.
+    pub async fn reset_server_state(&self, ctx: &RequestContext, uuid: &str, state: VmState) -> Result<()> {
+        let (store, instance) = self.in_cell(ctx, uuid, "os-resetState").await?;
+        self.authorize_instance(ctx, "os_compute_api:os-admin-actions:reset_state", &instance)?;
+        store.start_action(uuid, &ctx.request_id, "resetState", &instance.project_id, &ctx.user_id).await?;
+        let changes = InstanceChanges { vm_state: Some(state), task_state: Some(None), ..Default::default() };
+        store.update_instance(uuid, &changes, &Default::default()).await.map_err(|e| refused(uuid, e))?;
         Ok(())
     }
 

@@ -102,7 +102,7 @@ fn sanitize_hostname(name: &str) -> String {
     if trimmed.is_empty() { "server".into() } else { trimmed }
 }
 
-fn random_text(len: usize) -> String {
+pub(super) fn random_text(len: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
@@ -119,7 +119,7 @@ fn embedded_flavor(f: &FlavorRow) -> Value {
 }
 
 /// The image fields and properties Nova copies into an instance's system metadata.
-fn image_system_metadata(image: &Value) -> BTreeMap<String, String> {
+pub(super) fn image_system_metadata(image: &Value) -> BTreeMap<String, String> {
     const BASE: [&str; 19] = [
         "id",
         "name",
@@ -202,7 +202,7 @@ impl Compute {
         if flavor.disabled {
             return Err(Error::BadRequest(format!("Flavor {} is disabled.", flavor.flavorid)));
         }
-        let image = self.boot_image(ctx, token, &new.image_ref, &flavor).await?;
+        let image = self.boot_image(ctx, token, &new.image_ref, flavor.memory_mb, flavor.root_gb).await?;
         let key_data = match &new.key_name {
             Some(name) => Some(
                 self.store()
@@ -350,7 +350,14 @@ impl Compute {
     }
 
     /// The image to boot from, checked against the flavor as Nova checks it.
-    async fn boot_image(&self, ctx: &RequestContext, token: &UserToken, image_ref: &str, flavor: &FlavorRow) -> Result<Value> {
+    pub(super) async fn boot_image(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        image_ref: &str,
+        memory_mb: i64,
+        root_gb: i64,
+    ) -> Result<Value> {
         if image_ref.is_empty() {
             return Err(Error::BadRequest(
                 "Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid."
@@ -366,12 +373,12 @@ impl Compute {
         if image["status"] != "active" {
             return Err(Error::BadRequest(format!("Image {image_ref} is not active.")));
         }
-        if image["min_ram"].as_i64().unwrap_or(0) > flavor.memory_mb {
+        if image["min_ram"].as_i64().unwrap_or(0) > memory_mb {
             return Err(Error::BadRequest("Flavor's memory is too small for requested image.".into()));
         }
-        if flavor.root_gb > 0 {
-            let root = flavor.root_gb * 1024 * 1024 * 1024;
-            if image["min_disk"].as_i64().unwrap_or(0) > flavor.root_gb || image["size"].as_i64().unwrap_or(0) > root {
+        if root_gb > 0 {
+            let root = root_gb * 1024 * 1024 * 1024;
+            if image["min_disk"].as_i64().unwrap_or(0) > root_gb || image["size"].as_i64().unwrap_or(0) > root {
                 return Err(Error::BadRequest("Flavor's disk is too small for requested image.".into()));
             }
         }
@@ -407,6 +414,13 @@ impl Compute {
         let limit = q.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
         let page =
             Page { sort_key: q.sort_key, descending: q.descending, marker: marker.clone(), limit: name.is_none().then_some(limit as i64) };
+        // Build requests first: one scheduled meanwhile is then found in its cell, never
+        // in neither place.
+        let builds = if q.filter.deleted != Some(true) {
+            self.store().list_build_requests(q.filter.project_id.as_deref()).await?
+        } else {
+            Vec::new()
+        };
         let mut found: Vec<(InstanceRow, Option<&CellStore>)> = Vec::new();
         for cell in self.cells().all() {
             match cell.store() {
@@ -414,11 +428,9 @@ impl Compute {
                 Err(e) => tracing::warn!(error = %e, "a server list leaves out an unavailable cell's servers"),
             }
         }
-        if q.filter.deleted != Some(true) {
-            for b in self.store().list_build_requests(q.filter.project_id.as_deref()).await? {
-                if build_request_matches(&b, &q.filter) && !found.iter().any(|(i, _)| i.uuid == b.uuid) {
-                    found.push((b, None));
-                }
+        for b in builds {
+            if build_request_matches(&b, &q.filter) && !found.iter().any(|(i, _)| i.uuid == b.uuid) {
+                found.push((b, None));
             }
         }
         if let Some(re) = &name {
@@ -507,7 +519,17 @@ impl Compute {
     /// Renames a server or changes its description, host name or access addresses.
     pub async fn update_server(&self, ctx: &RequestContext, uuid: &str, changes: InstanceChanges) -> Result<ServerView> {
         match self.locate(ctx, uuid).await? {
-            Located::Building(_) => Err(Error::Conflict(format!("Instance {uuid} is not ready yet: it is still being scheduled."))),
+            Located::Building(instance) => {
+                self.authorize_instance(ctx, "os_compute_api:servers:update", &instance)?;
+                let updated = changes.applied_to(instance);
+                let recorded = self.store().update_build_request(&updated).await?;
+                // Scheduled meanwhile (before or after the build request was rewritten):
+                // the instance in its cell gets the change too.
+                if !recorded || self.store().instance_mapping(uuid).await?.is_some_and(|m| m.cell_uuid.is_some()) {
+                    return Box::pin(self.update_server(ctx, uuid, changes)).await;
+                }
+                Ok(ServerView { host_status: self.host_status(ctx, &updated).await, instance: updated, fault: None })
+            }
             Located::InCell { store, instance, .. } => {
                 self.authorize_instance(ctx, "os_compute_api:servers:update", &instance)?;
                 let updated = store.update_instance(uuid, &changes, &Default::default()).await.map_err(|e| refused(uuid, e))?;
@@ -581,8 +603,10 @@ impl Compute {
     /// in every cell and in build requests.
     pub(crate) async fn instance_usage(&self, project: &str, user: Option<&str>) -> Result<(i64, i64, i64)> {
         let mut usage = (0, 0, 0);
+        // An instance is briefly both a build request and in its cell: count it once.
+        let mut counted = std::collections::HashSet::new();
         let mut add = |i: &InstanceRow| {
-            if user.is_none_or(|u| u == i.user_id) {
+            if user.is_none_or(|u| u == i.user_id) && counted.insert(i.uuid.clone()) {
                 usage.0 += 1;
                 usage.1 += i.flavor["vcpus"].as_i64().unwrap_or(0);
                 usage.2 += i.flavor["memory_mb"].as_i64().unwrap_or(0);

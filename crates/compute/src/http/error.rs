@@ -116,6 +116,13 @@ pub async fn microversion(mut req: Request, next: Next) -> Response {
     res
 }
 
+/// The legacy v2 API: every request is served at 2.1 and answers without version
+/// headers.
+pub async fn legacy_v2(mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(Version(MIN_MINOR));
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

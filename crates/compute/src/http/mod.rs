@@ -83,10 +83,9 @@ async fn not_served(req: Request) -> Response {
     }
 }
 
-/// The versioned API: every route relative to `/v2.1`.
-fn v21(state: AppState) -> Router {
+/// Every resource's routes, relative to the version prefix.
+fn resources() -> Router<AppState> {
     Router::new()
-        .route("/", axum::routing::get(version_document))
         .merge(flavors::routes())
         .merge(keypairs::routes())
         .merge(services::routes())
@@ -101,12 +100,25 @@ fn v21(state: AppState) -> Router {
         .merge(instance_actions::routes())
         .fallback(not_served)
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
-        .layer(axum::middleware::from_fn(error::microversion))
-        .with_state(state)
+}
+
+/// The versioned API: every route relative to `/v2.1`.
+fn v21(state: AppState) -> Router {
+    resources().route("/", axum::routing::get(version_document)).layer(axum::middleware::from_fn(error::microversion)).with_state(state)
+}
+
+/// The legacy v2.0 API under `/v2`: the same routes at microversion 2.1, whatever
+/// version a request names, as Nova's v2.1-compatible v2 API serves them.
+fn v20(state: AppState) -> Router {
+    resources().route("/", axum::routing::get(legacy_version_document)).layer(axum::middleware::from_fn(error::legacy_v2)).with_state(state)
 }
 
 async fn version_document(axum::extract::State(s): axum::extract::State<AppState>) -> axum::Json<Value> {
     axum::Json(crate::api::versions::show(&s.endpoint))
+}
+
+async fn legacy_version_document(axum::extract::State(s): axum::extract::State<AppState>) -> axum::Json<Value> {
+    axum::Json(crate::api::versions::show_v20(&s.endpoint))
 }
 
 /// Every compute route, relative to where the service is mounted (`/compute`).
@@ -119,7 +131,12 @@ pub fn router(state: AppState) -> Router {
             "/v2.1/",
             axum::routing::get(version_document).layer(axum::middleware::from_fn(error::microversion)).with_state(state.clone()),
         )
-        .nest("/v2.1", v21(state))
+        .route(
+            "/v2/",
+            axum::routing::get(legacy_version_document).layer(axum::middleware::from_fn(error::legacy_v2)).with_state(state.clone()),
+        )
+        .nest("/v2.1", v21(state.clone()))
+        .nest("/v2", v20(state))
         .layer(axum::middleware::from_fn(compute_request_id))
         .layer(axum::Extension(http_api::ServiceType("compute")))
 }

@@ -3,11 +3,13 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Router};
 use http_api::Authenticated;
 
-use super::{AppState, json_body};
+use super::servers::{render_changed, user_token};
+use super::{AppState, json, json_body};
 use crate::api::server_actions::{ServerAction, parse_action};
 use crate::domain::{Result, Version};
 
@@ -18,15 +20,22 @@ async fn act(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<StatusCode> {
+) -> Result<Response> {
     match parse_action(&json_body(&headers, &body)?, version)? {
         ServerAction::Operate(op) => s.compute.operate_server(&ctx, &id, op).await?,
         ServerAction::Lock(reason) => s.compute.lock_server(&ctx, &id, reason).await?,
         ServerAction::Unlock => s.compute.unlock_server(&ctx, &id).await?,
         ServerAction::ForceDelete => s.compute.delete_server(&ctx, &id, "os_compute_api:os-deferred-delete:force").await?,
         ServerAction::Restore => s.compute.restore_server(&ctx, &id).await?,
+        ServerAction::ResetState(state) => s.compute.reset_server_state(&ctx, &id, state).await?,
+        ServerAction::Rebuild(rebuild) => {
+            let (view, admin_pass) = s.compute.rebuild_server(&ctx, &user_token(&headers)?, &id, *rebuild).await?;
+            let mut body = render_changed(&s, &ctx, version, &view, true).await?;
+            body["server"]["adminPass"] = admin_pass.into();
+            return Ok(json(StatusCode::ACCEPTED, body));
+        }
     }
-    Ok(StatusCode::ACCEPTED)
+    Ok(StatusCode::ACCEPTED.into_response())
 }
 
 /// The server action route.

@@ -42,6 +42,18 @@ pub(super) async fn render_one(s: &AppState, ctx: &RequestContext, version: Vers
     Ok(json!({"server": wire::render(view, show_as(s, ctx, version, groups.as_deref()))}))
 }
 
+/// A server as an update or a rebuild answers with it.
+pub(super) async fn render_changed(
+    s: &AppState,
+    ctx: &RequestContext,
+    version: Version,
+    view: &ServerView,
+    rebuild: bool,
+) -> Result<Value> {
+    let groups = if version.at_least(71) { Some(s.compute.server_groups_of(&view.instance.uuid).await?) } else { None };
+    Ok(json!({"server": wire::render_changed(view, show_as(s, ctx, version, groups.as_deref()), rebuild)}))
+}
+
 async fn list_servers(s: &AppState, ctx: &RequestContext, version: Version, raw: Option<&str>, detail: bool) -> Result<Json<Value>> {
     let pairs = query_pairs(raw)?;
     let mut request = wire::parse_list(&pairs, version)?;
@@ -121,7 +133,7 @@ async fn update(
 ) -> Result<Json<Value>> {
     let changes = wire::parse_update(&json_body(&headers, &body)?, version)?;
     let view = s.compute.update_server(&ctx, &id, changes).await?;
-    Ok(Json(render_one(&s, &ctx, version, &view).await?))
+    Ok(Json(render_changed(&s, &ctx, version, &view, false).await?))
 }
 
 async fn delete(State(s): State<AppState>, Authenticated(ctx): Authenticated, Path(id): Path<String>) -> Result<StatusCode> {

@@ -24,15 +24,32 @@ pub struct BuildRequest {
 pub enum Operation {
     Start,
     Stop,
-    Reboot { hard: bool },
+    Reboot {
+        hard: bool,
+    },
     Pause,
     Unpause,
     Suspend,
     Resume,
+    /// Respawn from the image the instance now names (the API has set it).
+    Rebuild,
     Terminate,
 }
 
 impl Operation {
+    /// One of each operation (reboots once: both kinds share a method).
+    pub const ALL: [Operation; 9] = [
+        Operation::Start,
+        Operation::Stop,
+        Operation::Reboot { hard: false },
+        Operation::Pause,
+        Operation::Unpause,
+        Operation::Suspend,
+        Operation::Resume,
+        Operation::Rebuild,
+        Operation::Terminate,
+    ];
+
     /// Nova's name for the agent's method (and the action event's name, `compute_<method>`).
     pub fn method(self) -> &'static str {
         match self {
@@ -43,6 +60,7 @@ impl Operation {
             Operation::Unpause => "unpause_instance",
             Operation::Suspend => "suspend_instance",
             Operation::Resume => "resume_instance",
+            Operation::Rebuild => "rebuild_instance",
             Operation::Terminate => "terminate_instance",
         }
     }

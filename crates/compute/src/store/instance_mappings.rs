@@ -132,6 +132,17 @@ impl Store {
         rows.iter().map(|r| serde_json::from_str(&db::text(r, "instance")?).map_err(corrupt)).collect()
     }
 
+    /// Rewrites the instance of a build request; `false` when there is none any more.
+    pub async fn update_build_request(&self, instance: &InstanceRow) -> Result<bool> {
+        let text = serde_json::to_string(instance).map_err(corrupt)?;
+        let done = sqlx::query(&self.sql("UPDATE build_requests SET instance = ? WHERE instance_uuid = ?"))
+            .bind(text)
+            .bind(&instance.uuid)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Deletes a build request; `false` when there was none (the user deleted the
     /// instance before it was placed, or it was placed already).
     pub async fn delete_build_request(&self, uuid: &str) -> Result<bool> {

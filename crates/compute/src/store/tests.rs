@@ -311,7 +311,8 @@ async fn instances_change_only_from_the_states_an_update_expects() {
         assert_eq!(got, instance("i1", "p1", "web"), "{backend}: an instance reads back as written, metadata and tags too");
 
         // Compare-and-swap on the states: a second spawner loses.
-        let spawn = cell::InstanceChanges { task_state: Some(Some(TaskState::Spawning)), host: Some(Some("h1".into())), ..Default::default() };
+        let spawn =
+            cell::InstanceChanges { task_state: Some(Some(TaskState::Spawning)), host: Some(Some("h1".into())), ..Default::default() };
         let from_scheduling = cell::Expected { task_states: Some(vec![Some(TaskState::Scheduling)]), vm_states: None };
         let spawned = s.update_instance("i1", &spawn, &from_scheduling).await.unwrap();
         assert_eq!((spawned.task_state, spawned.host.as_deref()), (Some(TaskState::Spawning), Some("h1")), "{backend}");

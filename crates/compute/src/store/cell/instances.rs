@@ -341,6 +341,15 @@ pub struct InstanceChanges {
     pub progress: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
     pub launched_at: Option<Option<i64>>,
+    /// A rebuild's new image, and the image properties kept with the instance.
+    pub image_ref: Option<String>,
+    pub system_metadata: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub key_name: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub key_data: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    pub user_data: Option<Option<String>>,
 }
 
 /// `Option<Option<T>>` over JSON: a missing field is `None`, `null` is `Some(None)`.
@@ -360,6 +369,38 @@ mod double_option {
 }
 
 impl InstanceChanges {
+    /// The instance with these changes made (for one not stored in a cell yet).
+    pub fn applied_to(&self, mut i: InstanceRow) -> InstanceRow {
+        fn set<T: Clone>(field: &mut T, change: &Option<T>) {
+            if let Some(v) = change {
+                *field = v.clone();
+            }
+        }
+        set(&mut i.vm_state, &self.vm_state);
+        set(&mut i.task_state, &self.task_state);
+        set(&mut i.power_state, &self.power_state);
+        set(&mut i.display_name, &self.display_name);
+        set(&mut i.display_description, &self.display_description);
+        set(&mut i.hostname, &self.hostname);
+        set(&mut i.host, &self.host);
+        set(&mut i.node, &self.node);
+        set(&mut i.launched_on, &self.launched_on);
+        set(&mut i.availability_zone, &self.availability_zone);
+        set(&mut i.access_ip_v4, &self.access_ip_v4);
+        set(&mut i.access_ip_v6, &self.access_ip_v6);
+        set(&mut i.locked_by, &self.locked_by);
+        set(&mut i.locked_reason, &self.locked_reason);
+        set(&mut i.progress, &self.progress);
+        set(&mut i.launched_at, &self.launched_at);
+        set(&mut i.image_ref, &self.image_ref);
+        set(&mut i.system_metadata, &self.system_metadata);
+        set(&mut i.key_name, &self.key_name);
+        set(&mut i.key_data, &self.key_data);
+        set(&mut i.user_data, &self.user_data);
+        i.updated_at = common::time::now_micros();
+        i
+    }
+
     fn assignments(&self) -> Vec<(&'static str, Param)> {
         let text = |v: &Option<String>| Param::Text(v.clone());
         let mut set = Vec::new();
@@ -378,7 +419,16 @@ impl InstanceChanges {
         if let Some(v) = &self.hostname {
             set.push(("hostname", Param::Text(Some(v.clone()))));
         }
+        if let Some(v) = &self.image_ref {
+            set.push(("image_ref", Param::Text(Some(v.clone()))));
+        }
+        if let Some(v) = &self.system_metadata {
+            set.push(("system_metadata", Param::Text(Some(to_json(v)))));
+        }
         let optional = [
+            ("key_name", &self.key_name),
+            ("key_data", &self.key_data),
+            ("user_data", &self.user_data),
             ("display_description", &self.display_description),
             ("host", &self.host),
             ("node", &self.node),
@@ -882,6 +932,24 @@ fn to_json<T: Serialize>(v: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn changes_apply_in_memory_as_in_the_database() {
+        let before: InstanceRow = serde_json::from_value(serde_json::json!({
+            "uuid": "u", "project_id": "p", "user_id": "u", "display_name": "old", "display_description": "d", "hostname": "old",
+            "reservation_id": "r", "launch_index": 0, "image_ref": "i", "instance_type_id": 1, "flavor": {}, "vm_state": "building",
+            "task_state": "scheduling", "power_state": 0, "host": null, "node": null, "launched_on": null,
+            "availability_zone": null, "key_name": null, "key_data": null, "user_data": null, "config_drive": false,
+            "access_ip_v4": null, "access_ip_v6": null, "locked_by": null, "locked_reason": null, "progress": 0,
+            "system_metadata": {}, "metadata": {}, "tags": [], "created_at": 1, "updated_at": 1, "launched_at": null,
+            "terminated_at": null, "deleted_at": null, "deleted": false
+        }))
+        .unwrap();
+        let changes = InstanceChanges { display_name: Some("new".into()), display_description: Some(None), ..Default::default() };
+        let after = changes.applied_to(before.clone());
+        assert_eq!((after.display_name.as_str(), after.display_description, after.hostname.as_str()), ("new", None, "old"));
+        assert_eq!(after.task_state, before.task_state);
+    }
 
     #[test]
     fn changes_survive_the_bus_with_unset_fields_left_alone() {
