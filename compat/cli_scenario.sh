@@ -490,7 +490,8 @@ expect_no_line "$(osd keypair list -f value -c Name)" "key-$sfx" "keypair list a
 ok
 
 step "compute service list / set --disable / hypervisor list / availability zone list"
-chost=$(osa compute service list --service nova-compute -f value -c Host | head -1)
+# sed, not head: head would close the pipe early and pipefail would see SIGPIPE.
+chost=$(osa compute service list --service nova-compute -f value -c Host | sed -n 1p)
 expect_nonempty "$chost" "a compute host"
 expect_line "$(osa hypervisor list -f value -c 'Hypervisor Hostname')" "$chost" "hypervisor list"
 expect_eq "$(osa hypervisor list -f json | jqr --arg h "$chost" '.[] | select(."Hypervisor Hostname" == $h) | .State')" up "hypervisor state"

@@ -77,9 +77,9 @@ async fn versions_and_microversions_are_negotiated_as_nova_does() {
 
     let r = c.call(Method::GET, &c.compute("/v2.1/flavors"), None, None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = api.at("2.1", Method::GET, "/os-simple-tenant-usage", None).await;
+    let r = api.at("2.1", Method::GET, "/os-migrations", None).await;
     assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED, "what is not built yet says so: {}", r.body);
-    assert!(fault(&r, "notImplemented").contains("os-simple-tenant-usage"));
+    assert!(fault(&r, "notImplemented").contains("os-migrations"));
     let r = api.at("2.1", Method::GET, "/no-such-thing", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     fault(&r, "itemNotFound");

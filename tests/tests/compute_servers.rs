@@ -366,3 +366,114 @@ async fn bad_creates_and_over_quota_creates_are_refused_as_nova_refuses_them() {
     assert_eq!(r.body["servers"].as_array().map(Vec::len), Some(1));
     assert!(r.body["servers_links"][0]["href"].as_str().unwrap().contains("marker="), "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_image_proxy_shows_and_changes_the_callers_images() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let image = make_image(&c, &admin).await;
+    let r = at(&c, &admin, "2.35", Method::GET, "/images/detail?minRam=0", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let shown = &r.body["images"][0];
+    assert_eq!(
+        (shown["id"].as_str(), shown["status"].as_str(), shown["progress"].as_i64()),
+        (Some(image.as_str()), Some("ACTIVE"), Some(100))
+    );
+    assert_eq!(shown["OS-EXT-IMG-SIZE:size"], 4096);
+    assert_eq!(at(&c, &admin, "2.35", Method::GET, "/images/detail?minRam=1", None).await.body["images"], json!([]));
+    assert_eq!(at(&c, &admin, "2.36", Method::GET, "/images", None).await.status, StatusCode::NOT_FOUND, "the proxy ends at 2.35");
+
+    // Metadata is the image's additional properties, changed in Glance.
+    let path = format!("/images/{image}/metadata");
+    let r = at(&c, &admin, "2.1", Method::POST, &path, Some(json!({"metadata": {"os_distro": "cirros", "tier": "1"}}))).await;
+    assert_eq!(r.body["metadata"], json!({"os_distro": "cirros", "tier": "1"}), "{}", r.body);
+    let r = at(&c, &admin, "2.1", Method::PUT, &format!("{path}/tier"), Some(json!({"meta": {"tier": "2"}}))).await;
+    assert_eq!(r.body["meta"], json!({"tier": "2"}));
+    assert_eq!(at(&c, &admin, "2.1", Method::DELETE, &format!("{path}/os_distro"), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(at(&c, &admin, "2.1", Method::DELETE, &format!("{path}/os_distro"), None).await.status, StatusCode::NOT_FOUND);
+    let glance = c.call(Method::GET, &c.image(&format!("/v2/images/{image}")), Some(&admin), None).await;
+    assert_eq!((glance.body["tier"].as_str(), glance.body.get("os_distro")), (Some("2"), None), "{}", glance.body);
+
+    assert_eq!(at(&c, &admin, "2.1", Method::DELETE, &format!("/images/{image}"), None).await.status, StatusCode::NO_CONTENT);
+    let r = at(&c, &admin, "2.1", Method::GET, &format!("/images/{image}"), None).await;
+    assert_eq!((r.status, fault(&r, "itemNotFound")), (StatusCode::NOT_FOUND, "Image not found."));
+}
+
+#[tokio::test]
+async fn usage_counts_each_projects_server_hours() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("usage-owner").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("metered", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let own = format!("/os-simple-tenant-usage/{}?start=2020-01-01T00:00:00", member.project_id);
+    let r = at(&c, &member.token, "2.40", Method::GET, &own, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let usage = &r.body["tenant_usage"];
+    assert!(usage["total_hours"].as_f64().unwrap() > 0.0, "{usage}");
+    assert_eq!(
+        (usage["server_usages"][0]["instance_id"].as_str(), usage["server_usages"][0]["state"].as_str()),
+        (Some(id.as_str()), Some("active"))
+    );
+    assert_eq!(usage["server_usages"][0]["memory_mb"], 512);
+    let vcpu_hours = usage["total_vcpus_usage"].as_f64().unwrap();
+    assert!((vcpu_hours - usage["total_hours"].as_f64().unwrap()).abs() < 1e-9, "one vCPU: as many vCPU-hours as hours");
+
+    assert_eq!(at(&c, &member.token, "2.40", Method::GET, "/os-simple-tenant-usage", None).await.status, StatusCode::FORBIDDEN);
+    let r = at(&c, &admin, "2.40", Method::GET, "/os-simple-tenant-usage?start=2020-01-01T00:00:00&detailed=1", None).await;
+    let projects: Vec<&str> = r.body["tenant_usages"].as_array().unwrap().iter().map(|u| u["tenant_id"].as_str().unwrap()).collect();
+    assert_eq!(projects, [member.project_id.as_str()]);
+    let backwards = "/os-simple-tenant-usage?start=2030-01-01T00:00:00&end=2020-01-01T00:00:00";
+    assert_eq!(at(&c, &admin, "2.40", Method::GET, backwards, None).await.status, StatusCode::BAD_REQUEST);
+
+    // A deleted server still counts for the time it ran.
+    assert_eq!(at(&c, &member.token, "2.96", Method::DELETE, &format!("/servers/{id}"), None).await.status, StatusCode::NO_CONTENT);
+    wait_gone(&c, &member.token, &id).await;
+    let r = at(&c, &member.token, "2.40", Method::GET, &own, None).await;
+    assert_eq!(r.body["tenant_usage"]["server_usages"][0]["state"], "terminated", "{}", r.body);
+    let before = "/os-simple-tenant-usage?start=2020-01-01T00:00:00&end=2020-02-01T00:00:00";
+    assert_eq!(at(&c, &admin, "2.40", Method::GET, before, None).await.body["tenant_usages"], json!([]));
+}
+
+#[tokio::test]
+async fn external_events_reach_the_servers_host() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("evented").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("evented", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
+    let plugged = json!({"events": [{"name": "network-vif-plugged", "server_uuid": id, "tag": "port-1"}]});
+    let r = at(&c, &admin, "2.76", Method::POST, "/os-server-external-events", Some(plugged.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.body["events"][0]["code"].as_i64(), r.body["events"][0]["status"].as_str()), (Some(200), Some("completed")));
+    assert_eq!(
+        at(&c, &member.token, "2.76", Method::POST, "/os-server-external-events", Some(plugged)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Partly unknown: 207, each event with its own code.
+    let missing = uuid::Uuid::new_v4().to_string();
+    let mixed = json!({"events": [
+        {"name": "power-update", "server_uuid": id, "tag": "POWER_OFF"},
+        {"name": "network-changed", "server_uuid": missing},
+        {"name": "power-update", "server_uuid": id},
+    ]});
+    let r = at(&c, &admin, "2.76", Method::POST, "/os-server-external-events", Some(mixed)).await;
+    assert_eq!(r.status, StatusCode::MULTI_STATUS, "{}", r.body);
+    let codes: Vec<i64> = r.body["events"].as_array().unwrap().iter().map(|e| e["code"].as_i64().unwrap()).collect();
+    assert_eq!(codes, [200, 404, 400], "a power update needs its tag");
+    // The host took the power update: the server is off.
+    let off = wait_for(&c, &member.token, &id, "SHUTOFF").await;
+    assert_eq!(off["OS-EXT-STS:power_state"], 4);
+    let old = json!({"events": [{"name": "power-update", "server_uuid": id, "tag": "POWER_ON"}]});
+    assert_eq!(at(&c, &admin, "2.75", Method::POST, "/os-server-external-events", Some(old)).await.status, StatusCode::BAD_REQUEST);
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 use tokio::sync::OnceCell;
 
 use crate::{ClientError, Session};
@@ -33,33 +33,167 @@ impl Images {
         Images { session, region: region.to_owned(), endpoint: OnceCell::new() }
     }
 
+    /// Glance's public endpoint, as the catalog gives it.
+    pub async fn endpoint(&self) -> Result<&str, ClientError> {
+        self.endpoint.get_or_try_init(|| self.session.endpoint("image", &self.region)).await.map(String::as_str)
+    }
+
+    /// Sends a request to Glance as the user holding `token`.
+    async fn as_user(
+        &self,
+        method: Method,
+        path: &str,
+        patch: Option<&Value>,
+        token: &UserToken,
+        request_id: &str,
+    ) -> Result<(StatusCode, Value), ClientError> {
+        let url = format!("{}{path}", self.endpoint().await?);
+        let mut req =
+            self.session.http().request(method.clone(), &url).header("x-auth-token", &token.0).header("x-openstack-request-id", request_id);
+        if let Some(ops) = patch {
+            req = req.header("content-type", PATCH_MEDIA_TYPE).body(ops.to_string());
+        }
+        let res = req.send().await.map_err(|e| ClientError::Unavailable(format!("{method} {url}: {e}")))?;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+
+    fn refused(method: Method, path: &str, status: StatusCode, body: &Value) -> ClientError {
+        ClientError::Status {
+            service: "image",
+            method: method.to_string(),
+            path: path.to_owned(),
+            status: status.as_u16(),
+            body: body.to_string(),
+        }
+    }
+
     /// The image `id` as the user holding `token` sees it; `None` when Glance has no
     /// such image for them.
     pub async fn get(&self, id: &str, token: &UserToken, request_id: &str) -> Result<Option<Value>, ClientError> {
-        let base = self.endpoint.get_or_try_init(|| self.session.endpoint("image", &self.region)).await?;
         let path = format!("/v2/images/{id}");
-        let url = format!("{base}{path}");
-        let res = self
-            .session
-            .http()
-            .get(&url)
-            .header("x-auth-token", &token.0)
-            .header("x-openstack-request-id", request_id)
-            .send()
-            .await
-            .map_err(|e| ClientError::Unavailable(format!("GET {url}: {e}")))?;
-        let status = res.status();
-        let body: Value = res.json().await.unwrap_or(Value::Null);
-        match status {
-            StatusCode::OK => Ok(Some(body)),
-            StatusCode::NOT_FOUND => Ok(None),
-            s => Err(ClientError::Status {
-                service: "image",
-                method: Method::GET.to_string(),
-                path,
-                status: s.as_u16(),
-                body: body.to_string(),
-            }),
+        match self.as_user(Method::GET, &path, None, token, request_id).await? {
+            (StatusCode::OK, body) => Ok(Some(body)),
+            (StatusCode::NOT_FOUND, _) => Ok(None),
+            (status, body) => Err(Self::refused(Method::GET, &path, status, &body)),
         }
+    }
+
+    /// The images the user sees that match `query` (Glance's list parameters).
+    pub async fn list(&self, query: &[(String, String)], token: &UserToken, request_id: &str) -> Result<Vec<Value>, ClientError> {
+        let query = serde_urlencoded::to_string(query).map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        let path = format!("/v2/images?{query}");
+        match self.as_user(Method::GET, &path, None, token, request_id).await? {
+            (StatusCode::OK, body) => Ok(body["images"].as_array().cloned().unwrap_or_default()),
+            (status, body) => Err(Self::refused(Method::GET, &path, status, &body)),
+        }
+    }
+
+    /// Deletes an image; the status Glance answered with when it did not.
+    pub async fn delete(&self, id: &str, token: &UserToken, request_id: &str) -> Result<Result<(), StatusCode>, ClientError> {
+        let path = format!("/v2/images/{id}");
+        match self.as_user(Method::DELETE, &path, None, token, request_id).await? {
+            (StatusCode::NO_CONTENT, _) => Ok(Ok(())),
+            (status @ (StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::CONFLICT), _) => Ok(Err(status)),
+            (status, body) => Err(Self::refused(Method::DELETE, &path, status, &body)),
+        }
+    }
+
+    /// Makes the image's additional properties exactly `properties`; answers the image
+    /// as it now is, or the status Glance refused with.
+    pub async fn set_properties(
+        &self,
+        id: &str,
+        properties: &Map<String, Value>,
+        token: &UserToken,
+        request_id: &str,
+    ) -> Result<Result<Value, StatusCode>, ClientError> {
+        let Some(image) = self.get(id, token, request_id).await? else { return Ok(Err(StatusCode::NOT_FOUND)) };
+        let current = additional_properties(&image);
+        let mut ops: Vec<Value> = current
+            .keys()
+            .filter(|k| !properties.contains_key(*k))
+            .map(|k| json!({"op": "remove", "path": format!("/{}", pointer_escape(k))}))
+            .collect();
+        for (k, v) in properties {
+            if current.get(k) != Some(v) {
+                let op = if current.contains_key(k) { "replace" } else { "add" };
+                ops.push(json!({"op": op, "path": format!("/{}", pointer_escape(k)), "value": v}));
+            }
+        }
+        if ops.is_empty() {
+            return Ok(Ok(image));
+        }
+        let path = format!("/v2/images/{id}");
+        match self.as_user(Method::PATCH, &path, Some(&Value::Array(ops)), token, request_id).await? {
+            (StatusCode::OK, body) => Ok(Ok(body)),
+            (status @ (StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::CONFLICT | StatusCode::PAYLOAD_TOO_LARGE), _) => {
+                Ok(Err(status))
+            }
+            (status, body) => Err(Self::refused(Method::PATCH, &path, status, &body)),
+        }
+    }
+}
+
+/// The media type of Glance's JSON patches.
+const PATCH_MEDIA_TYPE: &str = "application/openstack-images-v2.1-json-patch";
+
+/// The attributes Glance's image schema defines; an image's other keys are its
+/// additional properties.
+const SCHEMA_ATTRIBUTES: [&str; 25] = [
+    "id",
+    "name",
+    "status",
+    "visibility",
+    "protected",
+    "os_hidden",
+    "checksum",
+    "os_hash_algo",
+    "os_hash_value",
+    "owner",
+    "size",
+    "virtual_size",
+    "container_format",
+    "disk_format",
+    "created_at",
+    "updated_at",
+    "tags",
+    "direct_url",
+    "min_ram",
+    "min_disk",
+    "self",
+    "file",
+    "stores",
+    "schema",
+    "locations",
+];
+
+/// An image's additional properties (what Nova shows as its metadata).
+pub fn additional_properties(image: &Value) -> Map<String, Value> {
+    image
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !SCHEMA_ATTRIBUTES.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// A key as a JSON pointer segment.
+fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn additional_properties_are_what_the_schema_does_not_define() {
+        let image = json!({"id": "i", "name": "n", "min_ram": 0, "os_distro": "cirros", "hw_disk_bus": "virtio", "tags": []});
+        let props = additional_properties(&image);
+        assert_eq!(props.keys().collect::<Vec<_>>(), ["hw_disk_bus", "os_distro"]);
+        assert_eq!(pointer_escape("a/b~c"), "a~1b~0c");
     }
 }

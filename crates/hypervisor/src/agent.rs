@@ -186,6 +186,11 @@ impl bus::Handler for Handler {
                 self.0.build(build, &message.request_id).await;
                 Ok(Value::Null)
             }
+            "external_instance_event" => {
+                let events = serde_json::from_value(message.args).map_err(|e| parse("external_instance_event", e))?;
+                self.0.external_events(events, &message.request_id).await;
+                Ok(Value::Null)
+            }
             method if Operation::ALL.iter().any(|o| o.method() == method) => {
                 let request: OperationRequest = serde_json::from_value(message.args).map_err(|e| parse(method, e))?;
                 if request.operation.method() != method {

@@ -2,7 +2,7 @@
 //! the cell's conductor (task and vm states, action events, faults) and announced as a
 //! versioned notification, as Nova's compute manager does.
 
-use compute::rpc::{BuildRequest, Operation, OperationRequest};
+use compute::rpc::{BuildRequest, ExternalEvents, Operation, OperationRequest};
 use compute::states::{PowerState, TaskState, VmState};
 use compute::store::cell::{EventOutcome, Expected, FaultRow, InstanceChanges, InstanceRow};
 
@@ -170,6 +170,39 @@ impl Inner {
                 let _ =
                     self.conductor.event_finish(&uuid, &event, &EventOutcome::Error { details: fault.message.clone() }, request_id).await;
                 self.notify(&format!("instance.{}.error", o.notification), &instance, Some(&fault), request_id).await;
+            }
+        }
+    }
+
+    /// Acts on what other services report about an instance: `power-update` (the guest
+    /// was powered on or off outside compute) brings the driver and the record in line;
+    /// the network and volume events have nothing waiting on them, as no guest here
+    /// has ports or volumes yet, so they are only logged.
+    pub(crate) async fn external_events(&self, events: ExternalEvents, request_id: &str) {
+        let uuid = events.instance.uuid.clone();
+        for event in events.events {
+            match (event.name.as_str(), event.tag.as_deref()) {
+                ("power-update", Some(tag @ ("POWER_ON" | "POWER_OFF"))) => {
+                    let on = tag == "POWER_ON";
+                    let done = if on { self.driver.power_on(&uuid).await } else { self.driver.power_off(&uuid).await };
+                    if let Err(e) = done
+                        && !matches!(e, DriverError::WrongState(_))
+                    {
+                        tracing::warn!(instance = %uuid, error = %e, "a power-update event could not be carried out");
+                        continue;
+                    }
+                    let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
+                    let changes = InstanceChanges {
+                        vm_state: Some(if on { VmState::Active } else { VmState::Stopped }),
+                        power_state: Some(power_state),
+                        ..Default::default()
+                    };
+                    let idle = Expected { task_states: Some(vec![None]), vm_states: Some(vec![VmState::Active, VmState::Stopped]) };
+                    if let Err(e) = self.conductor.instance_update(&uuid, &changes, &idle, request_id).await {
+                        tracing::info!(instance = %uuid, error = %e, "a power-update event found the instance busy");
+                    }
+                }
+                (name, tag) => tracing::info!(instance = %uuid, event = name, tag, status = %event.status, "external event received"),
             }
         }
     }

@@ -5,13 +5,16 @@
 pub mod aggregates;
 pub mod flavors;
 pub mod hypervisors;
+pub mod images;
 pub mod instance_actions;
 pub mod keypairs;
 pub mod quotas;
 pub mod server_actions;
+pub mod server_external_events;
 pub mod server_groups;
 pub mod servers;
 pub mod services;
+pub mod simple_tenant_usage;
 pub mod versions;
 
 use serde_json::{Map, Value};
@@ -52,6 +55,17 @@ pub(crate) fn py_repr(v: &Value) -> String {
 /// The body as an object whose only key is `wrapper` (whose value must be an object),
 /// refusing any other key as Nova's `additionalProperties: false` does.
 pub(crate) fn wrapped<'a>(body: &'a Value, wrapper: &str) -> Result<&'a Map<String, Value>> {
+    let inner = wrapped_value(body, wrapper)?;
+    inner.as_object().ok_or_else(|| invalid(wrapper, inner, &format!("{} is not of type 'object'", py_repr(inner))))
+}
+
+/// As [`wrapped`], for a wrapper whose value is an array.
+pub(crate) fn wrapped_array<'a>(body: &'a Value, wrapper: &str) -> Result<&'a Vec<Value>> {
+    let inner = wrapped_value(body, wrapper)?;
+    inner.as_array().ok_or_else(|| invalid(wrapper, inner, &format!("{} is not of type 'array'", py_repr(inner))))
+}
+
+fn wrapped_value<'a>(body: &'a Value, wrapper: &str) -> Result<&'a Value> {
     let Some(top) = body.as_object() else {
         return Err(Error::BadRequest(format!("{} is not of type 'object'", py_repr(body))));
     };
@@ -59,7 +73,7 @@ pub(crate) fn wrapped<'a>(body: &'a Value, wrapper: &str) -> Result<&'a Map<Stri
         return Err(Error::BadRequest(format!("'{wrapper}' is a required property")));
     };
     only_keys(top, &[wrapper], None)?;
-    inner.as_object().ok_or_else(|| invalid(wrapper, inner, &format!("{} is not of type 'object'", py_repr(inner))))
+    Ok(inner)
 }
 
 /// Refuses keys outside `allowed`; `field` names the object in the message (none at

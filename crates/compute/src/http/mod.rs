@@ -5,15 +5,18 @@ mod aggregates;
 mod error;
 mod flavors;
 mod hypervisors;
+mod images;
 mod instance_actions;
 mod keypairs;
 mod quotas;
 mod server_actions;
+mod server_external_events;
 mod server_groups;
 mod server_metadata;
 mod server_tags;
 mod servers;
 mod services;
+mod simple_tenant_usage;
 
 use std::sync::Arc;
 
@@ -60,9 +63,7 @@ fn json_body(headers: &HeaderMap, bytes: &Bytes) -> Result<Value> {
 
 /// Nova's resources that Ferrostack does not serve yet: asking for them is a 501 that
 /// says so, not a 404 that suggests a typo.
-const NOT_YET_SERVED: [&str; 11] = [
-    "os-simple-tenant-usage",
-    "os-server-external-events",
+const NOT_YET_SERVED: [&str; 8] = [
     "os-migrations",
     "os-instance_usage_audit_log",
     "os-console-auth-tokens",
@@ -70,7 +71,6 @@ const NOT_YET_SERVED: [&str; 11] = [
     "os-volumes",
     "os-volumes_boot",
     "os-snapshots",
-    "images",
     "extensions",
 ];
 
@@ -89,12 +89,15 @@ fn resources() -> Router<AppState> {
         .merge(flavors::routes())
         .merge(keypairs::routes())
         .merge(services::routes())
+        .merge(simple_tenant_usage::routes())
         .merge(hypervisors::routes())
+        .merge(images::routes())
         .merge(aggregates::routes())
         .merge(quotas::routes())
         .merge(server_groups::routes())
         .merge(servers::routes())
         .merge(server_actions::routes())
+        .merge(server_external_events::routes())
         .merge(server_metadata::routes())
         .merge(server_tags::routes())
         .merge(instance_actions::routes())

@@ -73,6 +73,24 @@ pub struct OperationRequest {
     pub operation: Operation,
 }
 
+/// An event another service reports about an instance (Nova's
+/// `InstanceExternalEvent`): `network-vif-plugged`, `power-update`, ...
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExternalEvent {
+    pub name: String,
+    /// `completed`, `failed` or `in-progress`.
+    pub status: String,
+    /// What the event is about: a port id, a volume id, `POWER_ON` or `POWER_OFF`.
+    pub tag: Option<String>,
+}
+
+/// The events of one instance, for its host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalEvents {
+    pub instance: InstanceRow,
+    pub events: Vec<ExternalEvent>,
+}
+
 /// The way to a cell's agents.
 #[derive(Clone)]
 pub struct AgentClient {
@@ -93,6 +111,11 @@ impl AgentClient {
     /// Asks the chosen host to build an instance.
     pub async fn build_and_run_instance(&self, build: &BuildRequest, request_id: &str) -> Result<(), BusError> {
         self.cast(&build.selection.host, "build_and_run_instance", args(build), request_id).await
+    }
+
+    /// Tells the instance's host what other services report about it.
+    pub async fn external_instance_event(&self, host: &str, events: &ExternalEvents, request_id: &str) -> Result<(), BusError> {
+        self.cast(host, "external_instance_event", args(events), request_id).await
     }
 
     /// Asks the instance's host to act on it.

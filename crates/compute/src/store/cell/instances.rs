@@ -654,6 +654,25 @@ impl CellStore {
         Ok(instances.pop())
     }
 
+    /// The instances, deleted ones too, that were launched before `end` and not
+    /// terminated before `begin` (µs), of `project` when given, oldest first.
+    pub async fn instances_active_between(&self, begin: i64, end: i64, project: Option<&str>) -> Result<Vec<InstanceRow>> {
+        let scope = if project.is_some() { " AND project_id = ?" } else { "" };
+        let text = format!(
+            "SELECT {COLUMNS} FROM instances WHERE (terminated_at IS NULL OR terminated_at > ?) \
+             AND (launched_at IS NULL OR launched_at < ?){scope} ORDER BY created_at, uuid"
+        );
+        let text = self.sql(&text);
+        let mut query = sqlx::query(&text).bind(begin).bind(end);
+        if let Some(p) = project {
+            query = query.bind(p.to_owned());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        let mut instances = rows.iter().map(instance_from).collect::<Result<Vec<_>>>()?;
+        self.attach(&mut instances).await?;
+        Ok(instances)
+    }
+
     /// The instances `filter` matches, ordered and cut by `page`.
     pub async fn list_instances(&self, filter: &InstanceFilter, page: &Page) -> Result<Vec<InstanceRow>> {
         let (mut clauses, mut params) = filter.to_sql();
