@@ -195,6 +195,8 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     let r = act(&c, &member.token, &id, json!({"shelve": null})).await;
     assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
     assert!(fault(&r, "notImplemented").contains("shelve"));
+    let nowhere = uuid::Uuid::new_v4().to_string();
+    assert_eq!(act(&c, &member.token, &nowhere, json!({"shelve": null})).await.status, StatusCode::NOT_FOUND, "a missing server first");
     let r = act(&c, &member.token, &id, json!({"fly": null})).await;
     assert_eq!((r.status, fault(&r, "badRequest")), (StatusCode::BAD_REQUEST, "There is no such action: fly"));
 

@@ -549,6 +549,10 @@ pub fn render_changed(v: &ServerView, how: ShowAs, rebuild: bool) -> Value {
         fields.retain(|k, _| CHANGED_FIELDS.contains(&k.as_str()) || (rebuild && k == "key_name" && version.at_least(54)));
     }
     if rebuild && version.at_least(57) {
+        // A rebuild shows the user data it may have replaced, under its own name.
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("OS-EXT-SRV-ATTR:user_data");
+        }
         body["user_data"] = json!(v.instance.user_data);
     }
     body

@@ -11,7 +11,7 @@ use http_api::Authenticated;
 use super::servers::{render_changed, user_token};
 use super::{AppState, json, json_body};
 use crate::api::server_actions::{ServerAction, parse_action};
-use crate::domain::{Result, Version};
+use crate::domain::{Error, Result, Version};
 
 async fn act(
     State(s): State<AppState>,
@@ -28,6 +28,11 @@ async fn act(
         ServerAction::ForceDelete => s.compute.delete_server(&ctx, &id, "os_compute_api:os-deferred-delete:force").await?,
         ServerAction::Restore => s.compute.restore_server(&ctx, &id).await?,
         ServerAction::ResetState(state) => s.compute.reset_server_state(&ctx, &id, state).await?,
+        ServerAction::NotServed(action) => {
+            // A server that is not there is a 404 first, as it would be in Nova.
+            s.compute.show_server(&ctx, &id).await?;
+            return Err(Error::NotImplemented(format!("The server action {action} is not implemented in Ferrostack yet.")));
+        }
         ServerAction::Rebuild(rebuild) => {
             let (view, admin_pass) = s.compute.rebuild_server(&ctx, &user_token(&headers)?, &id, *rebuild).await?;
             let mut body = render_changed(&s, &ctx, version, &view, true).await?;
