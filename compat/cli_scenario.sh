@@ -537,7 +537,7 @@ osd server group delete "$sg"
 expect_no_line "$(osd server group list -f value -c Name)" "$sg" "server group list after delete"
 ok
 
-step "server create --no-network --wait / list / stop / start / reboot / pause / suspend / lock / delete"
+step "server create --no-network --wait / list / stop / start / reboot / pause / suspend / lock / image create / delete"
 simg=$(osa image create --file "$tmp/image.raw" --disk-format raw --container-format bare --public "server-img-$sfx" -f value -c id)
 srv="vm-$sfx"
 expect_eq "$(osd server create --flavor m1.tiny --image "$simg" --no-network --wait "$srv" -f value -c status)" ACTIVE "status after create --wait"
@@ -564,6 +564,9 @@ osd server unlock "$srv"
 osd server set --property role=cli --tag "t-$sfx" "$srv"
 expect_eq "$(osd server show "$srv" -f json | jqr .properties.role)" cli "server property"
 expect_line "$(osd server event list "$srv" -f value -c Action)" pause "server event list"
+osd server image create --name "snap-$sfx" --wait "$srv" >/dev/null
+expect_eq "$(osd image show "snap-$sfx" -f json | jqr '.status + " " + .properties.image_type')" "active snapshot" "snapshot image"
+osd image delete "snap-$sfx"
 os_must_fail "not implemented|HTTP 501" --os-cloud ferrostack server shelve "$srv"
 osd server delete --wait "$srv"
 expect_no_line "$(osd server list -f value -c Name)" "$srv" "server list after delete"

@@ -479,3 +479,55 @@ async fn external_events_reach_the_servers_host() {
     let old = json!({"events": [{"name": "power-update", "server_uuid": id, "tag": "POWER_ON"}]});
     assert_eq!(at(&c, &admin, "2.75", Method::POST, "/os-server-external-events", Some(old)).await.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn a_snapshot_is_a_new_image_filled_by_the_servers_host() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("snapshotter").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("snapped", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
+    let r = act(&c, &member.token, &id, json!({"createImage": {"name": "snap-1", "metadata": {"purpose": "backup"}}})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let snap = r.body["image_id"].as_str().expect("2.45+ answers the image id").to_owned();
+    let mut shown = Value::Null;
+    for _ in 0..100 {
+        shown = c.call(Method::GET, &c.image(&format!("/v2/images/{snap}")), Some(&member.token), None).await.body;
+        if shown["status"] == "active" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown["status"], "active", "{shown}");
+    let base = c.call(Method::GET, &c.image(&format!("/v2/images/{image}")), Some(&admin), None).await.body;
+    assert_eq!((shown["size"].as_i64(), &shown["checksum"]), (Some(4096), &base["checksum"]), "a fake guest's disk is its image");
+    assert_eq!(
+        (shown["instance_uuid"].as_str(), shown["image_type"].as_str(), shown["purpose"].as_str(), shown["owner"].as_str()),
+        (Some(id.as_str()), Some("snapshot"), Some("backup"), Some(member.project_id.as_str()))
+    );
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
+    // Before 2.45 the image is named by a Location header.
+    let r = at(&c, &member.token, "2.44", Method::POST, &format!("/servers/{id}/action"), Some(json!({"createImage": {"name": "snap-2"}})))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    assert!(r.headers["location"].to_str().unwrap().contains("/image/images/"));
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+    let r = at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions"), None).await;
+    assert_eq!(r.body["instanceActions"][0]["action"], "createImage");
+
+    // A name is required; a server in ERROR is not snapshotted.
+    assert_eq!(act(&c, &member.token, &id, json!({"createImage": {}})).await.status, StatusCode::BAD_REQUEST);
+    let r =
+        at(&c, &admin, "2.96", Method::POST, &format!("/servers/{id}/action"), Some(json!({"os-resetState": {"state": "error"}}))).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let r = act(&c, &member.token, &id, json!({"createImage": {"name": "snap-3"}})).await;
+    assert_eq!(
+        (r.status, fault(&r, "conflictingRequest")),
+        (StatusCode::CONFLICT, format!("Cannot 'createImage' instance {id} while it is in vm_state error").as_str())
+    );
+}

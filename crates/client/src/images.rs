@@ -10,8 +10,9 @@ use tokio::sync::OnceCell;
 
 use crate::{ClientError, Session};
 
-/// A user's token, passed on to another service; never printed.
-#[derive(Clone, PartialEq, Eq)]
+/// A user's token, passed on to another service (and, as Nova passes its request
+/// context, over the bus to the agent acting for the user); never printed.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UserToken(pub String);
 
 impl std::fmt::Debug for UserToken {
@@ -87,6 +88,74 @@ impl Images {
         match self.as_user(Method::GET, &path, None, token, request_id).await? {
             (StatusCode::OK, body) => Ok(body["images"].as_array().cloned().unwrap_or_default()),
             (status, body) => Err(Self::refused(Method::GET, &path, status, &body)),
+        }
+    }
+
+    /// Creates an image record (no data yet) owned by the user's project.
+    pub async fn create(&self, image: &Value, token: &UserToken, request_id: &str) -> Result<Value, ClientError> {
+        let base = self.endpoint().await?;
+        let url = format!("{base}/v2/images");
+        let res = self
+            .session
+            .http()
+            .post(&url)
+            .header("x-auth-token", &token.0)
+            .header("x-openstack-request-id", request_id)
+            .json(image)
+            .send()
+            .await
+            .map_err(|e| ClientError::Unavailable(format!("POST {url}: {e}")))?;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        if status == StatusCode::CREATED { Ok(body) } else { Err(Self::refused(Method::POST, "/v2/images", status, &body)) }
+    }
+
+    /// Streams the data of image `from` into the queued image `to`, never holding it
+    /// whole.
+    pub async fn copy_data(&self, from: &str, to: &str, token: &UserToken, request_id: &str) -> Result<(), ClientError> {
+        let base = self.endpoint().await?;
+        let source = format!("{base}/v2/images/{from}/file");
+        let res = self
+            .session
+            .http()
+            .get(&source)
+            .header("x-auth-token", &token.0)
+            .header("x-openstack-request-id", request_id)
+            .send()
+            .await
+            .map_err(|e| ClientError::Unavailable(format!("GET {source}: {e}")))?;
+        if res.status() != StatusCode::OK {
+            let status = res.status();
+            return Err(Self::refused(Method::GET, &format!("/v2/images/{from}/file"), status, &Value::Null));
+        }
+        self.put_data(to, reqwest::Body::wrap_stream(res.bytes_stream()), token, request_id).await
+    }
+
+    /// Streams the file at `path` into the queued image `to`.
+    pub async fn upload_file(&self, path: &std::path::Path, to: &str, token: &UserToken, request_id: &str) -> Result<(), ClientError> {
+        let file = tokio::fs::File::open(path).await.map_err(|e| ClientError::Unavailable(format!("{}: {e}", path.display())))?;
+        self.put_data(to, reqwest::Body::from(file), token, request_id).await
+    }
+
+    async fn put_data(&self, to: &str, data: reqwest::Body, token: &UserToken, request_id: &str) -> Result<(), ClientError> {
+        let target = format!("{}/v2/images/{to}/file", self.endpoint().await?);
+        let put = self
+            .session
+            .http()
+            .put(&target)
+            .header("x-auth-token", &token.0)
+            .header("x-openstack-request-id", request_id)
+            .header("content-type", "application/octet-stream")
+            .body(data)
+            .send()
+            .await
+            .map_err(|e| ClientError::Unavailable(format!("PUT {target}: {e}")))?;
+        match put.status() {
+            StatusCode::NO_CONTENT => Ok(()),
+            status => {
+                let body: Value = put.json().await.unwrap_or(Value::Null);
+                Err(Self::refused(Method::PUT, &format!("/v2/images/{to}/file"), status, &body))
+            }
         }
     }
 

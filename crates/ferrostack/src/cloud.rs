@@ -299,15 +299,14 @@ async fn start_compute_components(
             };
             let conductor = compute::rpc::ConductorClient::new(bus.clone(), SERVICE_CALL_TIMEOUT);
             let driver = Arc::new(hypervisor::FakeDriver::new(&name, size));
-            let agent = hypervisor::Agent::start(
-                settings,
-                driver,
-                bus.clone(),
+            let agent_connections = hypervisor::AgentConnections {
+                bus: bus.clone(),
                 conductor,
-                connections.placement.clone(),
-                connections.notifier.clone(),
-            );
-            agents.push(agent.await?);
+                placement: connections.placement.clone(),
+                images: connections.images.clone(),
+                notifier: connections.notifier.clone(),
+            };
+            agents.push(hypervisor::Agent::start(settings, driver, agent_connections).await?);
         }
     }
     Ok(ComputeComponents { _scheduler: Some(scheduler), _superconductor: Some(superconductor), _conductors: conductors, _agents: agents })

@@ -71,24 +71,32 @@ pub(crate) struct Inner {
     pub(crate) driver: Arc<dyn Driver>,
     pub(crate) conductor: ConductorClient,
     pub(crate) placement: Arc<client::Placement>,
+    pub(crate) images: Arc<client::Images>,
     /// Publishes as `nova-compute:<host>`.
     pub(crate) notifier: bus::Notifier,
 }
 
+/// How an agent reaches the rest of the cloud.
+pub struct AgentConnections {
+    /// Its cell's bus.
+    pub bus: Arc<dyn Bus>,
+    /// Its cell's conductor, on that bus.
+    pub conductor: ConductorClient,
+    /// Placement, as compute's service user.
+    pub placement: Arc<client::Placement>,
+    /// The image service, as the users it acts for.
+    pub images: Arc<client::Images>,
+    /// Where it announces what it does to instances.
+    pub notifier: bus::Notifier,
+}
+
 impl Agent {
-    /// Starts serving `host` on the cell's `bus` with `driver`, reporting to the cell's
-    /// conductor and to placement, and announcing what it does to instances through
-    /// `notifier`.
-    pub async fn start(
-        settings: AgentSettings,
-        driver: Arc<dyn Driver>,
-        bus: Arc<dyn Bus>,
-        conductor: ConductorClient,
-        placement: Arc<client::Placement>,
-        notifier: bus::Notifier,
-    ) -> Result<Agent, BusError> {
+    /// Starts serving `host` on the cell's bus with `driver`, reporting to the cell's
+    /// conductor and to placement.
+    pub async fn start(settings: AgentSettings, driver: Arc<dyn Driver>, connections: AgentConnections) -> Result<Agent, BusError> {
+        let AgentConnections { bus, conductor, placement, images, notifier } = connections;
         let notifier = notifier.as_publisher(&format!("{BINARY}:{}", settings.host));
-        let inner = Arc::new(Inner { settings, driver, conductor, placement, notifier });
+        let inner = Arc::new(Inner { settings, driver, conductor, placement, images, notifier });
         let serving = bus.serve(COMPUTE_TOPIC, &inner.settings.host, Arc::new(Handler(inner.clone()))).await?;
         let periodic = tokio::spawn(inner.run());
         Ok(Agent { _serving: serving, periodic })

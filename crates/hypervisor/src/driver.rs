@@ -40,6 +40,15 @@ pub enum DriverError {
     Failed(String),
 }
 
+/// Where a snapshot's data comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnapshotSource {
+    /// The guest's disk is its image, unchanged (a guest that writes nothing).
+    BaseImage,
+    /// A file the driver wrote the disk into; the agent uploads it, then removes it.
+    File(std::path::PathBuf),
+}
+
 /// A hypervisor driver: the agent's only way to its host's guests. Guests are named by
 /// their instance's uuid.
 #[async_trait::async_trait]
@@ -52,6 +61,9 @@ pub trait Driver: Send + Sync {
 
     /// Creates and boots the instance's guest.
     async fn spawn(&self, instance: &InstanceRow) -> Result<(), DriverError>;
+
+    /// The guest's disk as it is now, for a snapshot.
+    async fn snapshot(&self, uuid: &str) -> Result<SnapshotSource, DriverError>;
 
     /// Stops and removes the guest; one that does not exist is fine.
     async fn destroy(&self, uuid: &str) -> Result<(), DriverError>;

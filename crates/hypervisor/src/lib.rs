@@ -8,6 +8,6 @@ mod driver;
 mod fake;
 mod lifecycle;
 
-pub use agent::{Agent, AgentSettings};
-pub use driver::{Driver, DriverError, HostResources};
+pub use agent::{Agent, AgentConnections, AgentSettings};
+pub use driver::{Driver, DriverError, HostResources, SnapshotSource};
 pub use fake::{FakeDriver, FakeHostSize};

@@ -2,12 +2,12 @@
 //! the cell's conductor (task and vm states, action events, faults) and announced as a
 //! versioned notification, as Nova's compute manager does.
 
-use compute::rpc::{BuildRequest, ExternalEvents, Operation, OperationRequest};
+use compute::rpc::{BuildRequest, ExternalEvents, Operation, OperationRequest, SnapshotTarget};
 use compute::states::{PowerState, TaskState, VmState};
 use compute::store::cell::{EventOutcome, Expected, FaultRow, InstanceChanges, InstanceRow};
 
 use crate::agent::Inner;
-use crate::driver::DriverError;
+use crate::driver::{DriverError, SnapshotSource};
 
 /// What an operation moves the instance to when it succeeds, and the name of its
 /// notifications (`instance.<name>.start` / `.end`).
@@ -28,6 +28,8 @@ fn outcome(op: Operation) -> Outcome {
         Operation::Suspend => (TaskState::Suspending, VmState::Suspended, "suspend"),
         Operation::Resume => (TaskState::Resuming, VmState::Active, "resume"),
         Operation::Rebuild => (TaskState::Rebuilding, VmState::Active, "rebuild"),
+        // A snapshot leaves the vm state as it found it (see `operate`).
+        Operation::Snapshot => (TaskState::ImageSnapshot, VmState::Active, "snapshot"),
         Operation::Terminate => (TaskState::Deleting, VmState::Deleted, "delete"),
     };
     Outcome { task, vm_state, notification }
@@ -110,7 +112,7 @@ impl Inner {
 
     /// Carries out an operation the API accepted (and set the task state of).
     pub(crate) async fn operate(&self, request: OperationRequest, request_id: &str) {
-        let OperationRequest { instance, operation } = request;
+        let OperationRequest { instance, operation, snapshot } = request;
         let uuid = instance.uuid.clone();
         let event = format!("compute_{}", operation.method());
         let o = outcome(operation);
@@ -127,18 +129,26 @@ impl Inner {
             Operation::Suspend => self.driver.suspend(&uuid).await,
             Operation::Resume => self.driver.resume(&uuid).await,
             Operation::Rebuild => self.respawn(&instance).await,
+            Operation::Snapshot => self.snapshot(&instance, snapshot, request_id).await,
             Operation::Terminate => self.driver.destroy(&uuid).await,
         };
         if operation == Operation::Terminate {
             return self.finish_terminate(instance, done, &event, request_id).await;
         }
-        let expected = Expected { task_states: Some(vec![Some(o.task)]), vm_states: None };
+        let mut expected = Expected { task_states: Some(vec![Some(o.task)]), vm_states: None };
+        if operation == Operation::Snapshot {
+            expected.task_states = Some(vec![Some(TaskState::ImageSnapshot), Some(TaskState::ImageUploading)]);
+        }
         match done {
             Ok(()) => {
                 let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
                 let rebuilt = operation == Operation::Rebuild;
                 // A stopped server is rebuilt stopped, as Nova does.
-                let vm_state = if rebuilt && instance.vm_state == VmState::Stopped { VmState::Stopped } else { o.vm_state };
+                let vm_state = if (rebuilt && instance.vm_state == VmState::Stopped) || operation == Operation::Snapshot {
+                    instance.vm_state
+                } else {
+                    o.vm_state
+                };
                 let changes = InstanceChanges {
                     vm_state: Some(vm_state),
                     task_state: Some(None),
@@ -205,6 +215,34 @@ impl Inner {
                 (name, tag) => tracing::info!(instance = %uuid, event = name, tag, status = %event.status, "external event received"),
             }
         }
+    }
+
+    /// Uploads the guest's disk into the queued image the API created; on failure the
+    /// image is deleted, as Nova does, so no empty image is left behind.
+    async fn snapshot(&self, instance: &InstanceRow, target: Option<SnapshotTarget>, request_id: &str) -> Result<(), DriverError> {
+        let target = target.ok_or_else(|| DriverError::Failed("a snapshot request names no image".into()))?;
+        let uploading = InstanceChanges { task_state: Some(Some(TaskState::ImageUploading)), ..Default::default() };
+        let from = Expected { task_states: Some(vec![Some(TaskState::ImageSnapshot)]), vm_states: None };
+        if let Err(e) = self.conductor.instance_update(&instance.uuid, &uploading, &from, request_id).await {
+            tracing::info!(instance = %instance.uuid, error = %e, "the instance changed before its snapshot was taken");
+        }
+        let done = match self.driver.snapshot(&instance.uuid).await? {
+            SnapshotSource::BaseImage => self.images.copy_data(&instance.image_ref, &target.image_id, &target.token, request_id).await,
+            SnapshotSource::File(path) => {
+                let sent = self.images.upload_file(&path, &target.image_id, &target.token, request_id).await;
+                if let Err(e) = tokio::fs::remove_file(&path).await {
+                    tracing::warn!(path = %path.display(), error = %e, "a snapshot's file could not be removed");
+                }
+                sent
+            }
+        };
+        if let Err(e) = done {
+            if let Err(gone) = self.images.delete(&target.image_id, &target.token, request_id).await {
+                tracing::warn!(image = %target.image_id, error = %gone, "a failed snapshot's image could not be deleted");
+            }
+            return Err(DriverError::Failed(format!("the snapshot could not be uploaded: {e}")));
+        }
+        Ok(())
     }
 
     /// Replaces the guest with one spawned from the instance's (new) image, powered off

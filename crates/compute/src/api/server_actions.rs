@@ -29,19 +29,20 @@ pub enum ServerAction {
     Rebuild(Box<Rebuild>),
     /// Set the vm state (admins).
     ResetState(VmState),
+    /// Snapshot into a new image with this name and metadata.
+    CreateImage { name: String, metadata: std::collections::BTreeMap<String, String> },
     /// One of Nova's actions Ferrostack does not carry out yet.
     NotServed(&'static str),
 }
 
 /// Nova's actions that Ferrostack does not carry out yet: each answers 501 saying so.
-const NOT_YET_SERVED: [&str; 29] = [
+const NOT_YET_SERVED: [&str; 28] = [
     "resize",
     "confirmResize",
     "revertResize",
     "shelve",
     "shelveOffload",
     "unshelve",
-    "createImage",
     "createBackup",
     "migrate",
     "os-migrateLive",
@@ -169,6 +170,15 @@ fn rebuild(v: &Value, version: Version) -> Result<Rebuild> {
     })
 }
 
+fn create_image(v: &Value) -> Result<ServerAction> {
+    let obj = v.as_object().ok_or_else(|| invalid("createImage", v, &format!("{} is not of type 'object'", py_repr(v))))?;
+    only_keys(obj, &["name", "metadata"], Some("createImage"))?;
+    let name = string("name", required(obj, "name", "createImage")?, 1, 255)?;
+    printable_name(&name)?;
+    let metadata = obj.get("metadata").map(|m| metadata("metadata", m)).transpose()?.unwrap_or_default();
+    Ok(ServerAction::CreateImage { name, metadata })
+}
+
 fn reset_state(v: &Value) -> Result<VmState> {
     let obj = v.as_object().ok_or_else(|| invalid("os-resetState", v, &format!("{} is not of type 'object'", py_repr(v))))?;
     only_keys(obj, &["state"], Some("os-resetState"))?;
@@ -203,6 +213,7 @@ pub fn parse_action(body: &Value, version: Version) -> Result<ServerAction> {
         "forceDelete" => no_arguments(name, args).map(|()| ServerAction::ForceDelete),
         "restore" => no_arguments(name, args).map(|()| ServerAction::Restore),
         "os-resetState" => reset_state(args).map(ServerAction::ResetState),
+        "createImage" => create_image(args),
         "rebuild" => rebuild(args, version).map(|r| ServerAction::Rebuild(Box::new(r))),
         n => match NOT_YET_SERVED.iter().find(|a| **a == n) {
             Some(action) => Ok(ServerAction::NotServed(action)),
@@ -252,6 +263,14 @@ mod tests {
         let ServerAction::Rebuild(r) = r else { panic!("{r:?}") };
         assert_eq!((r.key_name, r.user_data), (Some(None), Some(None)), "null unsets");
         assert!(parse_action(&json!({"rebuild": {"imageRef": "i", "OS-DCF:diskConfig": "SOMETIMES"}}), v(1)).is_err());
+    }
+
+    #[test]
+    fn a_snapshot_needs_a_name() {
+        let a = parse_action(&json!({"createImage": {"name": "snap", "metadata": {"k": "v"}}}), v(1)).unwrap();
+        assert!(matches!(a, ServerAction::CreateImage { name, metadata } if name == "snap" && metadata.len() == 1));
+        assert!(parse_action(&json!({"createImage": {}}), v(1)).is_err());
+        assert!(parse_action(&json!({"createImage": {"name": ""}}), v(1)).is_err());
     }
 
     #[test]

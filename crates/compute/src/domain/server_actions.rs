@@ -9,7 +9,7 @@ use common::RequestContext;
 
 use super::servers::{Located, ServerView, image_system_metadata, random_text, refused};
 use super::{Compute, Error, Result};
-use crate::rpc::{AgentClient, Operation, OperationRequest};
+use crate::rpc::{AgentClient, Operation, OperationRequest, SnapshotTarget};
 use crate::states::{TaskState, VmState};
 use crate::store::cell::{CellStore, Expected, InstanceChanges, InstanceRow};
 
@@ -73,9 +73,46 @@ fn rule(op: Operation) -> Rule {
         Operation::Unpause => r("unpause", "os_compute_api:os-pause-server:unpause", &[Paused], IDLE, TaskState::Unpausing),
         Operation::Suspend => r("suspend", "os_compute_api:os-suspend-server:suspend", &[Active], IDLE, TaskState::Suspending),
         Operation::Resume => r("resume", "os_compute_api:os-suspend-server:resume", &[Suspended], IDLE, TaskState::Resuming),
+        Operation::Snapshot => {
+            r("createImage", "os_compute_api:servers:create_image", &[Active, Stopped, Paused, Suspended], IDLE, TaskState::ImageSnapshot)
+        }
         Operation::Rebuild => r("rebuild", "os_compute_api:servers:rebuild", &[Active, Stopped, Error], IDLE, TaskState::Rebuilding),
         Operation::Terminate => r("delete", "os_compute_api:servers:delete", &[], &[], TaskState::Deleting),
     }
+}
+
+/// Image properties a snapshot does not inherit: Glance's own attributes, which a
+/// new image gets anew.
+const NOT_INHERITED: [&str; 8] =
+    ["disk_format", "container_format", "min_ram", "min_disk", "os_hidden", "stores", "owner_specified", "base_image_ref"];
+
+/// The image record of a snapshot: its server's image's format and properties (kept in
+/// the instance's system metadata), the caller's `metadata` over them, and the
+/// properties that say where it came from.
+fn snapshot_image(i: &InstanceRow, user_id: &str, name: String, metadata: BTreeMap<String, String>) -> serde_json::Value {
+    let base = |key: &str| i.system_metadata.get(&format!("image_{key}")).cloned();
+    let number = |key: &str| base(key).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let mut image = serde_json::Map::new();
+    for (key, value) in &i.system_metadata {
+        if let Some(property) = key.strip_prefix("image_")
+            && !NOT_INHERITED.contains(&property)
+            && !property.starts_with("os_glance")
+        {
+            image.insert(property.to_owned(), value.clone().into());
+        }
+    }
+    image.extend(metadata.into_iter().map(|(k, v)| (k, v.into())));
+    let root_gb = i.flavor["root_gb"].as_i64().unwrap_or(0);
+    let fixed = serde_json::json!({
+        "name": name, "visibility": "private",
+        "disk_format": base("disk_format").unwrap_or_else(|| "raw".into()),
+        "container_format": base("container_format").unwrap_or_else(|| "bare".into()),
+        "min_ram": number("min_ram"), "min_disk": number("min_disk").max(root_gb),
+        "instance_uuid": i.uuid, "user_id": user_id, "image_type": "snapshot", "base_image_ref": i.image_ref,
+        "image_location": "snapshot", "image_state": "available",
+    });
+    image.extend(fixed.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
+    serde_json::Value::Object(image)
 }
 
 /// Nova's 409 for an action in the wrong state.
@@ -99,7 +136,7 @@ impl Compute {
     /// Asks the server's host to carry out `op` (any operation but `Terminate`, which
     /// is a delete), after checking policy, the lock and the states.
     pub async fn operate_server(&self, ctx: &RequestContext, uuid: &str, op: Operation) -> Result<()> {
-        self.operate_changing(ctx, uuid, op, InstanceChanges::default()).await.map(|_| ())
+        self.operate_changing(ctx, uuid, op, InstanceChanges::default(), None).await.map(|_| ())
     }
 
     /// Rebuilds a server from `rebuild.image_ref` on its host; answers the server as
@@ -148,7 +185,7 @@ impl Compute {
             hostname: rebuild.hostname.clone(),
             ..Default::default()
         };
-        let (store, updated) = self.operate_changing(ctx, uuid, Operation::Rebuild, changes).await?;
+        let (store, updated) = self.operate_changing(ctx, uuid, Operation::Rebuild, changes, None).await?;
         let instance = match &rebuild.metadata {
             Some(m) => {
                 let metadata = store.set_metadata(uuid, m, true).await?;
@@ -160,6 +197,40 @@ impl Compute {
         Ok((ServerView { host_status: None, instance, fault: None }, admin_pass))
     }
 
+    /// Snapshots a server into a new private image named `name` (with `metadata` over
+    /// the properties its image had); answers the image's id. The image is created
+    /// first, queued, and filled by the server's host.
+    pub async fn snapshot_server(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        uuid: &str,
+        name: String,
+        metadata: BTreeMap<String, String>,
+    ) -> Result<String> {
+        let r = rule(Operation::Snapshot);
+        let (_, instance) = self.in_cell(ctx, uuid, r.action).await?;
+        self.authorize_instance(ctx, r.policy, &instance)?;
+        self.check_unlocked(ctx, &instance)?;
+        check_state(r.action, &instance, r.vm_states, r.task_states)?;
+        let image = snapshot_image(&instance, &ctx.user_id, name, metadata);
+        self.check_metadata_quota(&instance.project_id, image.as_object().map_or(0, |o| o.len())).await?;
+        let created = self.images.create(&image, token, &ctx.request_id).await.map_err(|e| match e.status() {
+            Some(400) => Error::BadRequest(format!("The image service refused the snapshot's image: {e}")),
+            Some(403 | 413) => Error::Forbidden(format!("The image service refused the snapshot's image: {e}")),
+            _ => Error::Unavailable(format!("the image service cannot be asked: {e}")),
+        })?;
+        let image_id = created["id"].as_str().unwrap_or_default().to_owned();
+        let target = SnapshotTarget { image_id: image_id.clone(), token: token.clone() };
+        if let Err(e) = self.operate_changing(ctx, uuid, Operation::Snapshot, InstanceChanges::default(), Some(target)).await {
+            if let Err(gone) = self.images.delete(&image_id, token, &ctx.request_id).await {
+                tracing::warn!(image = %image_id, error = %gone, "a refused snapshot's image could not be deleted");
+            }
+            return Err(e);
+        }
+        Ok(image_id)
+    }
+
     /// Sets the task state of `op` (with `changes`) where the states allow it and asks
     /// the server's host to carry it out; answers the instance as the host got it.
     async fn operate_changing(
@@ -168,6 +239,7 @@ impl Compute {
         uuid: &str,
         op: Operation,
         mut changes: InstanceChanges,
+        snapshot: Option<SnapshotTarget>,
     ) -> Result<(&CellStore, InstanceRow)> {
         let r = rule(op);
         let (store, cell_uuid, instance) = match self.locate(ctx, uuid).await? {
@@ -192,7 +264,7 @@ impl Compute {
         store.start_action(uuid, &ctx.request_id, r.action, &instance.project_id, &ctx.user_id).await?;
         let cell = self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
         let agents = AgentClient::new(self.buses.of(cell)?);
-        let request = OperationRequest { instance: updated, operation: op };
+        let request = OperationRequest { instance: updated, operation: op, snapshot };
         if let Err(e) = agents.operate(&host, &request, &ctx.request_id).await {
             let revert = InstanceChanges { task_state: Some(None), ..Default::default() };
             let _ = store.update_instance(uuid, &revert, &Expected { task_states: Some(vec![Some(r.sets)]), vm_states: None }).await;

@@ -28,6 +28,18 @@ async fn act(
         ServerAction::ForceDelete => s.compute.delete_server(&ctx, &id, "os_compute_api:os-deferred-delete:force").await?,
         ServerAction::Restore => s.compute.restore_server(&ctx, &id).await?,
         ServerAction::ResetState(state) => s.compute.reset_server_state(&ctx, &id, state).await?,
+        ServerAction::CreateImage { name, metadata } => {
+            let image_id = s.compute.snapshot_server(&ctx, &user_token(&headers)?, &id, name, metadata).await?;
+            if version.at_least(45) {
+                return Ok(json(StatusCode::ACCEPTED, serde_json::json!({"image_id": image_id})));
+            }
+            let mut response = StatusCode::ACCEPTED.into_response();
+            let location = format!("{}/images/{image_id}", s.compute.image_endpoint().await?);
+            if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+                response.headers_mut().insert(axum::http::header::LOCATION, v);
+            }
+            return Ok(response);
+        }
         ServerAction::NotServed(action) => {
             // A server that is not there is a 404 first, as it would be in Nova.
             s.compute.show_server(&ctx, &id).await?;

@@ -33,12 +33,14 @@ pub enum Operation {
     Resume,
     /// Respawn from the image the instance now names (the API has set it).
     Rebuild,
+    /// Upload the guest's disk into a queued image.
+    Snapshot,
     Terminate,
 }
 
 impl Operation {
     /// One of each operation (reboots once: both kinds share a method).
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 10] = [
         Operation::Start,
         Operation::Stop,
         Operation::Reboot { hard: false },
@@ -47,6 +49,7 @@ impl Operation {
         Operation::Suspend,
         Operation::Resume,
         Operation::Rebuild,
+        Operation::Snapshot,
         Operation::Terminate,
     ];
 
@@ -61,6 +64,7 @@ impl Operation {
             Operation::Suspend => "suspend_instance",
             Operation::Resume => "resume_instance",
             Operation::Rebuild => "rebuild_instance",
+            Operation::Snapshot => "snapshot_instance",
             Operation::Terminate => "terminate_instance",
         }
     }
@@ -71,6 +75,17 @@ impl Operation {
 pub struct OperationRequest {
     pub instance: InstanceRow,
     pub operation: Operation,
+    /// Where a snapshot goes.
+    #[serde(default)]
+    pub snapshot: Option<SnapshotTarget>,
+}
+
+/// The queued image a snapshot fills, and the token of the user it is for (Glance lets
+/// only the image's owner upload into it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotTarget {
+    pub image_id: String,
+    pub token: client::UserToken,
 }
 
 /// An event another service reports about an instance (Nova's
