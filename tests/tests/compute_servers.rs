@@ -42,6 +42,11 @@ async fn make_image(c: &TestCloud, admin: &str) -> String {
 
 /// Waits until the compute host's resource provider has its inventory.
 async fn host_ready(c: &TestCloud, admin: &str) {
+    hosts_ready(c, admin, 1).await;
+}
+
+/// Waits until `n` compute hosts' resource providers have their inventory.
+async fn hosts_ready(c: &TestCloud, admin: &str, n: usize) {
     for _ in 0..100 {
         let r = c
             .call_with(
@@ -52,7 +57,7 @@ async fn host_ready(c: &TestCloud, admin: &str) {
                 &[("OpenStack-API-Version", "placement 1.39")],
             )
             .await;
-        if r.body["resource_providers"].as_array().is_some_and(|p| !p.is_empty()) {
+        if r.body["resource_providers"].as_array().is_some_and(|p| p.len() >= n) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -530,4 +535,67 @@ async fn a_snapshot_is_a_new_image_filled_by_the_servers_host() {
         (r.status, fault(&r, "conflictingRequest")),
         (StatusCode::CONFLICT, format!("Cannot 'createImage' instance {id} while it is in vm_state error").as_str())
     );
+}
+
+#[tokio::test]
+async fn a_build_that_fails_on_its_host_moves_to_an_alternate() {
+    let mut cfg = config();
+    cfg.compute.fake_computes = 2;
+    cfg.compute.fake_broken_computes = 1;
+    let c = TestCloud::start_with(cfg).await;
+    let admin = c.admin_token().await;
+    let image = make_image(&c, &admin).await;
+    for _ in 0..100 {
+        let r = c
+            .call_with(
+                Method::GET,
+                &c.placement("/resource_providers?resources=VCPU:1"),
+                Some(&admin),
+                None,
+                &[("OpenStack-API-Version", "placement 1.39")],
+            )
+            .await;
+        if r.body["resource_providers"].as_array().is_some_and(|p| p.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut four = server("retried", &image, "1");
+    four["server"]["min_count"] = json!(4);
+    four["server"]["return_reservation_id"] = json!(true);
+    let r = at(&c, &admin, "2.96", Method::POST, "/servers", Some(four)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let reservation = r.body["reservation_id"].as_str().unwrap().to_owned();
+    let listed = at(&c, &admin, "2.96", Method::GET, &format!("/servers?reservation_id={reservation}"), None).await;
+    let ids: Vec<String> = listed.body["servers"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 4);
+    let mut hosts = Vec::new();
+    for id in &ids {
+        let s = wait_for(&c, &admin, id, "ACTIVE").await;
+        hosts.push(s["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_owned());
+        let claimed = allocations(&c, &admin, id).await;
+        assert_eq!(claimed.as_object().map(|a| a.len()), Some(1), "one claim, on the host that built it: {claimed}");
+    }
+    hosts.dedup();
+    assert_eq!(hosts.len(), 1, "every server ended on the working host: {hosts:?}");
+    assert!(hosts[0].ends_with("-2"), "the first fake host is the broken one: {hosts:?}");
+}
+
+#[tokio::test]
+async fn a_build_that_fails_everywhere_ends_in_error() {
+    let mut cfg = config();
+    cfg.compute.fake_computes = 2;
+    cfg.compute.fake_broken_computes = 2;
+    let c = TestCloud::start_with(cfg).await;
+    let admin = c.admin_token().await;
+    let image = make_image(&c, &admin).await;
+    hosts_ready(&c, &admin, 2).await;
+    let r = at(&c, &admin, "2.96", Method::POST, "/servers", Some(server("doomed", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    let s = wait_for(&c, &admin, &id, "ERROR").await;
+    assert_eq!(
+        s["fault"]["message"],
+        format!("Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance {id}.")
+    );
+    assert_eq!(allocations(&c, &admin, &id).await, json!({}), "no claim is left behind");
 }

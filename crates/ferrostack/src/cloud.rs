@@ -281,7 +281,9 @@ async fn start_compute_components(
     for cell in cells.compute_cells() {
         let (Ok(store), Ok(bus)) = (cell.store(), buses.of(cell)) else { continue };
         let publisher = connections.notifier.as_publisher(&format!("nova-conductor:{host}"));
-        conductors.push(compute::rpc::Conductor::serve(store.clone(), bus.as_ref(), publisher, &host, report_interval).await?);
+        let conductor =
+            compute::rpc::Conductor::serve(store.clone(), bus.clone(), publisher, connections.placement.clone(), &host, report_interval);
+        conductors.push(conductor.await?);
         if cell.mapping.name != "cell1" {
             continue;
         }
@@ -298,7 +300,8 @@ async fn start_compute_components(
                 ..hypervisor::AgentSettings::for_host(&name)
             };
             let conductor = compute::rpc::ConductorClient::new(bus.clone(), SERVICE_CALL_TIMEOUT);
-            let driver = Arc::new(hypervisor::FakeDriver::new(&name, size));
+            let driver = hypervisor::FakeDriver::new(&name, size);
+            let driver = Arc::new(if i <= config.fake_broken_computes { driver.broken() } else { driver });
             let agent_connections = hypervisor::AgentConnections {
                 bus: bus.clone(),
                 conductor,

@@ -49,6 +49,9 @@ impl Default for SchedulerConfig {
 pub struct ComputeConfig {
     /// Fake compute hosts `ferrostack up` runs in its own process (`--fake-computes`).
     pub fake_computes: usize,
+    /// How many of those fake hosts fail every build (the first ones), to watch builds
+    /// being rescheduled to alternate hosts.
+    pub fake_broken_computes: usize,
     /// Each fake host's vCPUs, memory (MiB) and disk (GiB).
     pub fake_host_vcpus: i64,
     pub fake_host_memory_mb: i64,
@@ -70,6 +73,7 @@ impl Default for ComputeConfig {
     fn default() -> Self {
         ComputeConfig {
             fake_computes: 1,
+            fake_broken_computes: 0,
             fake_host_vcpus: 32,
             fake_host_memory_mb: 131_072,
             fake_host_local_gb: 2048,

@@ -74,6 +74,8 @@ pub(crate) struct Inner {
     pub(crate) images: Arc<client::Images>,
     /// Publishes as `nova-compute:<host>`.
     pub(crate) notifier: bus::Notifier,
+    /// Builds that failed in a row here, reported for the BuildFailureWeigher.
+    pub(crate) failed_builds: std::sync::atomic::AtomicI64,
 }
 
 /// How an agent reaches the rest of the cloud.
@@ -96,7 +98,8 @@ impl Agent {
     pub async fn start(settings: AgentSettings, driver: Arc<dyn Driver>, connections: AgentConnections) -> Result<Agent, BusError> {
         let AgentConnections { bus, conductor, placement, images, notifier } = connections;
         let notifier = notifier.as_publisher(&format!("{BINARY}:{}", settings.host));
-        let inner = Arc::new(Inner { settings, driver, conductor, placement, images, notifier });
+        let failed_builds = std::sync::atomic::AtomicI64::new(0);
+        let inner = Arc::new(Inner { settings, driver, conductor, placement, images, notifier, failed_builds });
         let serving = bus.serve(COMPUTE_TOPIC, &inner.settings.host, Arc::new(Handler(inner.clone()))).await?;
         let periodic = tokio::spawn(inner.run());
         Ok(Agent { _serving: serving, periodic })
@@ -136,8 +139,23 @@ impl Inner {
         }
     }
 
+    /// Counts a build's outcome, reporting at once when the count of builds failed in
+    /// a row changes (the scheduler weighs it).
+    pub(crate) async fn count_build(&self, succeeded: bool) {
+        use std::sync::atomic::Ordering;
+        let changed = if succeeded {
+            self.failed_builds.swap(0, Ordering::Relaxed) != 0
+        } else {
+            self.failed_builds.fetch_add(1, Ordering::Relaxed);
+            true
+        };
+        if changed && let Err(e) = self.report_resources().await {
+            tracing::warn!(host = %self.settings.host, error = %e, "reporting failed builds failed");
+        }
+    }
+
     /// Reports the host's resources to the conductor and its inventory to placement.
-    async fn report_resources(&self) -> Result<(), String> {
+    pub(crate) async fn report_resources(&self) -> Result<(), String> {
         let request_id = common::ids::request_id();
         let r = self.driver.host_resources().await.map_err(|e| e.to_string())?;
         let s = &self.settings;
@@ -158,6 +176,7 @@ impl Inner {
             cpu_allocation_ratio: s.cpu_allocation_ratio,
             ram_allocation_ratio: s.ram_allocation_ratio,
             disk_allocation_ratio: s.disk_allocation_ratio,
+            failed_builds: self.failed_builds.load(std::sync::atomic::Ordering::Relaxed),
         };
         let node = self.conductor.report_compute_node(&report, &request_id).await.map_err(|e| e.to_string())?;
         self.placement.ensure_provider(&node.uuid, &r.hypervisor_hostname, &request_id).await.map_err(|e| e.to_string())?;

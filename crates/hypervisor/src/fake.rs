@@ -42,12 +42,19 @@ pub struct FakeDriver {
     size: FakeHostSize,
     started: Instant,
     guests: Mutex<HashMap<String, FakeGuest>>,
+    /// Every spawn fails, as on a host whose hypervisor is broken.
+    broken: bool,
 }
 
 impl FakeDriver {
     /// A fake hypervisor named `node` of `size`, up from now.
     pub fn new(node: &str, size: FakeHostSize) -> Self {
-        FakeDriver { node: node.to_owned(), size, started: Instant::now(), guests: Mutex::new(HashMap::new()) }
+        FakeDriver { node: node.to_owned(), size, started: Instant::now(), guests: Mutex::new(HashMap::new()), broken: false }
+    }
+
+    /// The same hypervisor, failing every spawn: to see builds rescheduled elsewhere.
+    pub fn broken(self) -> Self {
+        FakeDriver { broken: true, ..self }
     }
 
     /// Moves the guest `uuid` from one of the power states `from` to `to`.
@@ -96,6 +103,9 @@ impl Driver for FakeDriver {
     }
 
     async fn spawn(&self, instance: &InstanceRow) -> Result<(), DriverError> {
+        if self.broken {
+            return Err(DriverError::Failed(format!("the hypervisor of {} is broken: it spawns nothing", self.node)));
+        }
         let size = |key: &str| instance.flavor[key].as_i64().unwrap_or(0);
         let guest = FakeGuest {
             vcpus: size("vcpus"),

@@ -79,8 +79,12 @@ impl Inner {
         };
         if let Err(e) = self.driver.spawn(&instance).await {
             let fault = self.fault(&e);
-            let failed = InstanceChanges { vm_state: Some(VmState::Error), task_state: Some(None), ..Default::default() };
             let _ = self.driver.destroy(&uuid).await;
+            self.count_build(false).await;
+            if (build.retried || !build.alternates.is_empty()) && self.reschedule(build, &fault, request_id).await {
+                return;
+            }
+            let failed = InstanceChanges { vm_state: Some(VmState::Error), task_state: Some(None), ..Default::default() };
             self.free(&uuid, request_id).await;
             let errored = self.conductor.instance_update(&uuid, &failed, &Expected::default(), request_id).await;
             let _ = self.conductor.instance_fault(&uuid, &fault, request_id).await;
@@ -99,6 +103,7 @@ impl Inner {
         let expected = Expected { task_states: Some(vec![Some(TaskState::Spawning)]), vm_states: None };
         match self.conductor.instance_update(&uuid, &active, &expected, request_id).await {
             Ok(built) => {
+                self.count_build(true).await;
                 let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Success, request_id).await;
                 self.notify("instance.create.end", &built, None, request_id).await;
             }
@@ -106,6 +111,36 @@ impl Inner {
                 // Deleted while it was spawning: the delete owns it now.
                 tracing::info!(instance = %uuid, error = %e, "the instance was deleted while it was built");
                 let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Error { details: e.to_string() }, request_id).await;
+            }
+        }
+    }
+
+    /// Gives a build that failed here back to the cell's conductor for its next
+    /// alternate host: frees this host's claim and takes the instance off this host.
+    /// `false` when it could not be handed back (the build then fails here).
+    async fn reschedule(&self, mut build: BuildRequest, fault: &FaultRow, request_id: &str) -> bool {
+        let uuid = build.instance.uuid.clone();
+        let event = "compute_build_and_run_instance";
+        self.free(&uuid, request_id).await;
+        let off_host = InstanceChanges {
+            task_state: Some(Some(TaskState::Scheduling)),
+            host: Some(None),
+            node: Some(None),
+            launched_on: Some(None),
+            ..Default::default()
+        };
+        let spawning = Expected { task_states: Some(vec![Some(TaskState::Spawning)]), vm_states: None };
+        let _ = self.conductor.event_finish(&uuid, event, &EventOutcome::Error { details: fault.message.clone() }, request_id).await;
+        match self.conductor.instance_update(&uuid, &off_host, &spawning, request_id).await {
+            Ok(instance) => build.instance = instance,
+            // Deleted meanwhile: nothing is left to build.
+            Err(_) => return true,
+        }
+        match self.conductor.reschedule_build(&build, request_id).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(instance = %uuid, error = %e, "a failed build could not be rescheduled");
+                false
             }
         }
     }

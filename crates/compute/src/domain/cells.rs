@@ -229,6 +229,7 @@ mod tests {
             cpu_allocation_ratio: 1.0,
             ram_allocation_ratio: 1.0,
             disk_allocation_ratio: 1.0,
+            failed_builds: 0,
         };
         store.report_compute_node(&report).await.unwrap();
 

@@ -17,6 +17,13 @@ pub struct BuildRequest {
     pub spec: RequestSpec,
     /// The host chosen.
     pub selection: Selection,
+    /// Hosts of the same cell to try, in order, if the build fails on this one.
+    #[serde(default)]
+    pub alternates: Vec<Selection>,
+    /// Whether this is a retry: a retry that fails goes back to the conductor even
+    /// with no alternates left, which then fails it as having exhausted its hosts.
+    #[serde(default)]
+    pub retried: bool,
 }
 
 /// What a user or an operator asks an agent to do to one of its instances.

@@ -11,6 +11,18 @@ use crate::store::cell::{CellStore, EventOutcome, Expected, FaultRow, InstanceCh
 pub struct Conductor {
     store: CellStore,
     notifier: bus::Notifier,
+    reschedules: Option<Rescheduler>,
+}
+
+/// What a conductor needs to move a failed build to an alternate host.
+struct Rescheduler {
+    placement: std::sync::Arc<client::Placement>,
+    agents: super::AgentClient,
+}
+
+/// The fault of a build that failed on its host and every alternate, as Nova words it.
+pub fn max_retries_message(uuid: &str) -> String {
+    format!("Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance {uuid}.")
 }
 
 #[derive(Deserialize)]
@@ -24,7 +36,41 @@ impl Conductor {
     /// The conductor over the cell database `store`, announcing new services through
     /// `notifier`.
     pub fn new(store: CellStore, notifier: bus::Notifier) -> Self {
-        Conductor { store, notifier }
+        Conductor { store, notifier, reschedules: None }
+    }
+
+    /// Lets the conductor reschedule failed builds: it claims alternates in `placement`
+    /// and casts to their agents on the cell's `bus`.
+    pub fn with_reschedules(self, placement: std::sync::Arc<client::Placement>, bus: std::sync::Arc<dyn bus::Bus>) -> Self {
+        Conductor { reschedules: Some(Rescheduler { placement, agents: super::AgentClient::new(bus) }), ..self }
+    }
+
+    /// Hands a build that failed on its host to the first alternate placement lets it
+    /// claim; with none left, the instance goes to ERROR with Nova's fault.
+    async fn reschedule_build(&self, args: Value, request_id: &str) -> Result<Value, String> {
+        let r = self.reschedules.as_ref().ok_or("this conductor does not reschedule builds")?;
+        let mut build: super::BuildRequest = parse("reschedule_build", args)?;
+        let uuid = build.instance.uuid.clone();
+        while !build.alternates.is_empty() {
+            let next = build.alternates.remove(0);
+            let i = &build.instance;
+            match r.placement.claim(&uuid, &next.allocations, &i.project_id, &i.user_id, request_id).await {
+                Ok(true) => {
+                    tracing::info!(instance = %uuid, host = %next.host, "rescheduling a failed build to an alternate host");
+                    build.selection = next;
+                    build.retried = true;
+                    return r.agents.build_and_run_instance(&build, request_id).await.map(|()| Value::Null).map_err(|e| e.to_string());
+                }
+                Ok(false) => tracing::info!(instance = %uuid, host = %next.host, "an alternate host is full now"),
+                Err(e) => tracing::warn!(instance = %uuid, host = %next.host, error = %e, "an alternate host could not be claimed"),
+            }
+        }
+        let failed = InstanceChanges { vm_state: Some(crate::states::VmState::Error), task_state: Some(None), ..Default::default() };
+        self.store.update_instance(&uuid, &failed, &Expected::default()).await.map_err(|e| format!("instance {uuid}: {e}"))?;
+        let fault =
+            FaultRow { code: 500, message: max_retries_message(&uuid), details: None, host: None, created_at: common::time::now_micros() };
+        self.store.add_fault(&uuid, &fault).await.map_err(|e| e.to_string())?;
+        Ok(Value::Null)
     }
 
     async fn report_service(&self, args: Value, request_id: &str) -> Result<Value, String> {
@@ -133,6 +179,7 @@ impl bus::Handler for Conductor {
             "event_finish" => self.event_finish(message.args, &message.request_id).await,
             "instance_fault" => self.instance_fault(message.args).await,
             "instance_destroy" => self.instance_destroy(message.args).await,
+            "reschedule_build" => self.reschedule_build(message.args, &message.request_id).await,
             other => Err(format!("the conductor has no method {other}")),
         }
     }
@@ -154,14 +201,17 @@ impl Drop for ConductorService {
 impl Conductor {
     /// Serves the cell database `store` on the cell's `bus` as `host`, registering the
     /// conductor's own service and renewing its heartbeat every `report_interval`.
+    /// Failed builds are rescheduled to their alternates, claimed in `placement`.
     pub async fn serve(
         store: CellStore,
-        bus: &dyn bus::Bus,
+        bus: std::sync::Arc<dyn bus::Bus>,
         notifier: bus::Notifier,
+        placement: std::sync::Arc<client::Placement>,
         host: &str,
         report_interval: std::time::Duration,
     ) -> Result<ConductorService, bus::BusError> {
-        let serving = bus.serve(super::CONDUCTOR_TOPIC, host, std::sync::Arc::new(Conductor::new(store.clone(), notifier))).await?;
+        let conductor = Conductor::new(store.clone(), notifier).with_reschedules(placement, bus.clone());
+        let serving = bus.serve(super::CONDUCTOR_TOPIC, host, std::sync::Arc::new(conductor)).await?;
         let host = host.to_owned();
         let heartbeat = tokio::spawn(async move {
             let mut tick = tokio::time::interval(report_interval);

@@ -110,6 +110,11 @@ impl ConductorClient {
         self.call("instance_fault", serde_json::json!({"uuid": uuid, "fault": args(fault)}), request_id).await
     }
 
+    /// Hands a build that failed on its host to the next of its alternates.
+    pub async fn reschedule_build(&self, build: &BuildRequest, request_id: &str) -> Result<(), BusError> {
+        self.call("reschedule_build", args(build), request_id).await
+    }
+
     /// Marks the instance deleted.
     pub async fn instance_destroy(&self, uuid: &str, request_id: &str) -> Result<(), BusError> {
         self.call("instance_destroy", serde_json::json!({"uuid": uuid}), request_id).await

@@ -98,9 +98,12 @@ impl Superconductor {
             }
             Destinations::Chosen(chosen) => {
                 for ((instance, spec), selections) in builds.into_iter().zip(chosen) {
-                    let Some(selection) = selections.into_iter().next() else { continue };
+                    let mut selections = selections.into_iter();
+                    let Some(selection) = selections.next() else { continue };
                     let cell_uuid = selection.cell_uuid.clone();
-                    if let Err(e) = self.build(instance.clone(), spec, selection, request_id).await {
+                    // A build is retried within its cell only, as Nova's are.
+                    let alternates = selections.filter(|s| s.cell_uuid == cell_uuid).collect();
+                    if let Err(e) = self.build(instance.clone(), spec, selection, alternates, request_id).await {
                         tracing::error!(instance = %instance.uuid, error = %e, "an instance could not be handed to its host");
                         self.fail(instance, &cell_uuid, &e, request_id).await?;
                     }
@@ -111,7 +114,14 @@ impl Superconductor {
     }
 
     /// Creates the instance in its host's cell and asks the host to build it.
-    async fn build(&self, mut instance: InstanceRow, spec: RequestSpec, selection: Selection, request_id: &str) -> Result<(), String> {
+    async fn build(
+        &self,
+        mut instance: InstanceRow,
+        spec: RequestSpec,
+        selection: Selection,
+        alternates: Vec<Selection>,
+        request_id: &str,
+    ) -> Result<(), String> {
         let cell = self
             .cells
             .get(&selection.cell_uuid)
@@ -129,7 +139,7 @@ impl Superconductor {
         }
         store.finish_event(&instance.uuid, request_id, EVENT, &EventOutcome::Success).await.map_err(|e| e.to_string())?;
         let bus = self.buses.of(cell).map_err(|e| e.to_string())?;
-        let build = BuildRequest { instance, spec, selection };
+        let build = BuildRequest { instance, spec, selection, alternates, retried: false };
         AgentClient::new(bus).build_and_run_instance(&build, request_id).await.map_err(|e| e.to_string())
     }
 

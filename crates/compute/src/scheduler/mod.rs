@@ -28,15 +28,18 @@ pub enum Weigher {
     ServerGroupSoftAffinity(f64),
     /// Soft anti-affinity: hosts with fewer of the group's members first.
     ServerGroupSoftAntiAffinity(f64),
+    /// Away from hosts whose recent builds failed (Nova's multiplier is 1000000).
+    BuildFailure(f64),
 }
 
 /// Nova's default weighers and multipliers.
-pub const DEFAULT_WEIGHERS: [Weigher; 5] = [
+pub const DEFAULT_WEIGHERS: [Weigher; 6] = [
     Weigher::Ram(1.0),
     Weigher::Cpu(1.0),
     Weigher::Disk(1.0),
     Weigher::ServerGroupSoftAffinity(1.0),
     Weigher::ServerGroupSoftAntiAffinity(1.0),
+    Weigher::BuildFailure(1_000_000.0),
 ];
 
 impl Weigher {
@@ -48,6 +51,7 @@ impl Weigher {
             "DiskWeigher" => Weigher::Disk(multiplier),
             "ServerGroupSoftAffinityWeigher" => Weigher::ServerGroupSoftAffinity(multiplier),
             "ServerGroupSoftAntiAffinityWeigher" => Weigher::ServerGroupSoftAntiAffinity(multiplier),
+            "BuildFailureWeigher" => Weigher::BuildFailure(multiplier),
             _ => return None,
         })
     }
@@ -60,6 +64,7 @@ impl Weigher {
             Weigher::Disk(_) => "DiskWeigher",
             Weigher::ServerGroupSoftAffinity(_) => "ServerGroupSoftAffinityWeigher",
             Weigher::ServerGroupSoftAntiAffinity(_) => "ServerGroupSoftAntiAffinityWeigher",
+            Weigher::BuildFailure(_) => "BuildFailureWeigher",
         }
     }
 
@@ -69,7 +74,8 @@ impl Weigher {
             | Weigher::Cpu(m)
             | Weigher::Disk(m)
             | Weigher::ServerGroupSoftAffinity(m)
-            | Weigher::ServerGroupSoftAntiAffinity(m) => m,
+            | Weigher::ServerGroupSoftAntiAffinity(m)
+            | Weigher::BuildFailure(m) => m,
         }
     }
 
@@ -83,6 +89,7 @@ impl Weigher {
             Weigher::ServerGroupSoftAffinity(_) if ctx.group_policy.as_deref() == Some("soft-affinity") => members,
             Weigher::ServerGroupSoftAntiAffinity(_) if ctx.group_policy.as_deref() == Some("soft-anti-affinity") => -members,
             Weigher::ServerGroupSoftAffinity(_) | Weigher::ServerGroupSoftAntiAffinity(_) => 0.0,
+            Weigher::BuildFailure(_) => -(host.failed_builds as f64),
         }
     }
 }
@@ -135,6 +142,8 @@ pub struct HostState {
     pub free_ram_mb: f64,
     pub free_vcpus: f64,
     pub free_disk_gb: f64,
+    /// Builds that failed in a row on the node.
+    pub failed_builds: i64,
     pub aggregates: Vec<AggregateRow>,
     pub availability_zone: String,
     /// Placement's allocation request for this node.
@@ -249,7 +258,7 @@ impl Scheduler {
         if passing.is_empty() {
             return Err(format!("There are not enough hosts available. Filter results: {}", describe(&counts)));
         }
-        let weights = self.weigh(&passing, hosts, ctx);
+        let weights = weigh(&self.settings.weighers, &passing, hosts, ctx);
         let mut ordered: Vec<(usize, f64)> = passing.into_iter().zip(weights).collect();
         ordered.sort_by(|a, b| b.1.total_cmp(&a.1));
         for (n, &(i, _)) in ordered.iter().enumerate() {
@@ -281,21 +290,6 @@ impl Scheduler {
             return Ok(selections);
         }
         Err("There are not enough hosts available: every claim in placement lost to another request".into())
-    }
-
-    /// Each host's total weight: every weigher's weights normalized to 0..1 across the
-    /// hosts, times its multiplier, summed.
-    fn weigh(&self, passing: &[usize], hosts: &[HostState], ctx: &FilterContext) -> Vec<f64> {
-        let mut totals = vec![0.0; passing.len()];
-        for weigher in &self.settings.weighers {
-            let raw: Vec<f64> = passing.iter().map(|&i| weigher.raw(&hosts[i], ctx)).collect();
-            let (min, max) = raw.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| (lo.min(w), hi.max(w)));
-            for (total, w) in totals.iter_mut().zip(raw) {
-                let normalized = if max > min { (w - min) / (max - min) } else { 0.0 };
-                *total += normalized * weigher.multiplier();
-            }
-        }
-        totals
     }
 
     /// The candidates placement offered, as host states of the cells' compute nodes.
@@ -352,6 +346,7 @@ impl Scheduler {
                     free_ram_mb: free("MEMORY_MB"),
                     free_vcpus: free("VCPU"),
                     free_disk_gb: free("DISK_GB"),
+                    failed_builds: node.report.failed_builds,
                     aggregates: host_aggregates,
                     availability_zone,
                     allocation_request,
@@ -423,7 +418,61 @@ impl bus::Handler for Scheduler {
     }
 }
 
+/// Each passing host's total weight: every weigher's weights normalized to 0..1
+/// across the hosts, times its multiplier, summed.
+fn weigh(weighers: &[Weigher], passing: &[usize], hosts: &[HostState], ctx: &FilterContext) -> Vec<f64> {
+    let mut totals = vec![0.0; passing.len()];
+    for weigher in weighers {
+        let raw: Vec<f64> = passing.iter().map(|&i| weigher.raw(&hosts[i], ctx)).collect();
+        let (min, max) = raw.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &w| (lo.min(w), hi.max(w)));
+        for (total, w) in totals.iter_mut().zip(raw) {
+            let normalized = if max > min { (w - min) / (max - min) } else { 0.0 };
+            *total += normalized * weigher.multiplier();
+        }
+    }
+    totals
+}
+
 /// What each resource class asks, as text (`MEMORY_MB:512, VCPU:1`).
 fn describe_resources(resources: &BTreeMap<String, i64>) -> String {
     resources.iter().map(|(c, n)| format!("{c}:{n}")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host(name: &str, free_ram_mb: f64, failed_builds: i64) -> HostState {
+        HostState {
+            host: name.into(),
+            node: name.into(),
+            node_uuid: name.into(),
+            cell_uuid: "c".into(),
+            service_up: true,
+            service_disabled: false,
+            hypervisor_type: "fake".into(),
+            hypervisor_version: 1,
+            cpu_info: Value::Null,
+            supported_instances: Vec::new(),
+            vcpus: 8,
+            memory_mb: 8192,
+            free_ram_mb,
+            free_vcpus: 8.0,
+            free_disk_gb: 100.0,
+            failed_builds,
+            aggregates: Vec::new(),
+            availability_zone: "nova".into(),
+            allocation_request: Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_host_that_fails_builds_weighs_less_than_any_amount_of_free_ram() {
+        let hosts = [host("roomy-but-failing", 8192.0, 1), host("tight", 512.0, 0)];
+        let weights = weigh(&DEFAULT_WEIGHERS, &[0, 1], &hosts, &FilterContext::default());
+        assert!(weights[1] > weights[0], "{weights:?}");
+        let without = [Weigher::Ram(1.0)];
+        let weights = weigh(&without, &[0, 1], &hosts, &FilterContext::default());
+        assert!(weights[0] > weights[1], "RAM alone prefers the roomy host: {weights:?}");
+    }
 }

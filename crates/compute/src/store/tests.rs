@@ -120,6 +120,7 @@ fn node_report(host: &str, node: &str) -> cell::NodeReport {
         cpu_allocation_ratio: 4.0,
         ram_allocation_ratio: 1.0,
         disk_allocation_ratio: 1.0,
+        failed_builds: 2,
     }
 }
 

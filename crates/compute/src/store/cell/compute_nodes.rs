@@ -26,6 +26,9 @@ pub struct NodeReport {
     pub cpu_allocation_ratio: f64,
     pub ram_allocation_ratio: f64,
     pub disk_allocation_ratio: f64,
+    /// Builds that failed in a row on the node (none since the last success).
+    #[serde(default)]
+    pub failed_builds: i64,
 }
 
 /// A compute node as stored: the last report with its identity.
@@ -44,7 +47,7 @@ pub struct ComputeNodeRow {
 
 const COLUMNS: &str = "id, uuid, service_id, host, hypervisor_hostname, hypervisor_type, hypervisor_version, host_ip, cpu_info, vcpus, \
                        memory_mb, local_gb, vcpus_used, memory_mb_used, local_gb_used, running_vms, cpu_allocation_ratio, \
-                       ram_allocation_ratio, disk_allocation_ratio, mapped, created_at, updated_at";
+                       ram_allocation_ratio, disk_allocation_ratio, failed_builds, mapped, created_at, updated_at";
 
 fn node_from(row: &AnyRow) -> Result<ComputeNodeRow> {
     Ok(ComputeNodeRow {
@@ -68,6 +71,7 @@ fn node_from(row: &AnyRow) -> Result<ComputeNodeRow> {
             cpu_allocation_ratio: row.try_get("cpu_allocation_ratio")?,
             ram_allocation_ratio: row.try_get("ram_allocation_ratio")?,
             disk_allocation_ratio: row.try_get("disk_allocation_ratio")?,
+            failed_builds: row.try_get("failed_builds")?,
         },
         mapped: row.try_get::<i64, _>("mapped")? != 0,
         created_at: row.try_get("created_at")?,
@@ -93,7 +97,8 @@ impl CellStore {
         let updated = sqlx::query(&self.sql(
             "UPDATE compute_nodes SET service_id = ?, host = ?, hypervisor_type = ?, hypervisor_version = ?, host_ip = ?, cpu_info = ?, \
              vcpus = ?, memory_mb = ?, local_gb = ?, vcpus_used = ?, memory_mb_used = ?, local_gb_used = ?, running_vms = ?, \
-             cpu_allocation_ratio = ?, ram_allocation_ratio = ?, disk_allocation_ratio = ?, updated_at = ? WHERE hypervisor_hostname = ?",
+             cpu_allocation_ratio = ?, ram_allocation_ratio = ?, disk_allocation_ratio = ?, failed_builds = ?, updated_at = ? \
+             WHERE hypervisor_hostname = ?",
         ))
         .bind(service_id)
         .bind(&r.host)
@@ -111,6 +116,7 @@ impl CellStore {
         .bind(r.cpu_allocation_ratio)
         .bind(r.ram_allocation_ratio)
         .bind(r.disk_allocation_ratio)
+        .bind(r.failed_builds)
         .bind(now)
         .bind(&r.hypervisor_hostname)
         .execute(&mut *tx)
@@ -118,7 +124,7 @@ impl CellStore {
         if updated.rows_affected() == 0 {
             let id = self.next_id(&mut tx, "compute_nodes").await?;
             let text = format!(
-                "INSERT INTO compute_nodes ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)"
+                "INSERT INTO compute_nodes ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)"
             );
             sqlx::query(&self.sql(&text))
                 .bind(id)
@@ -140,6 +146,7 @@ impl CellStore {
                 .bind(r.cpu_allocation_ratio)
                 .bind(r.ram_allocation_ratio)
                 .bind(r.disk_allocation_ratio)
+                .bind(r.failed_builds)
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
