@@ -537,7 +537,7 @@ osd server group delete "$sg"
 expect_no_line "$(osd server group list -f value -c Name)" "$sg" "server group list after delete"
 ok
 
-step "server create --no-network --wait / list / stop / start / reboot / pause / suspend / lock / image create / delete"
+step "server create --no-network --wait / list / stop / start / reboot / pause / suspend / lock / image create / shelve / unshelve / delete"
 simg=$(osa image create --file "$tmp/image.raw" --disk-format raw --container-format bare --public "server-img-$sfx" -f value -c id)
 srv="vm-$sfx"
 expect_eq "$(osd server create --flavor m1.tiny --image "$simg" --no-network --wait "$srv" -f value -c status)" ACTIVE "status after create --wait"
@@ -567,7 +567,11 @@ expect_line "$(osd server event list "$srv" -f value -c Action)" pause "server e
 osd server image create --name "snap-$sfx" --wait "$srv" >/dev/null
 expect_eq "$(osd image show "snap-$sfx" -f json | jqr '.status + " " + .properties.image_type')" "active snapshot" "snapshot image"
 osd image delete "snap-$sfx"
-os_must_fail "not implemented|HTTP 501" --os-cloud ferrostack server shelve "$srv"
+osd server shelve "$srv"
+wait_status "$srv" SHELVED_OFFLOADED
+osd server unshelve "$srv"
+wait_status "$srv" ACTIVE
+os_must_fail "not implemented|HTTP 501" --os-cloud ferrostack server migrate "$srv"
 osd server delete --wait "$srv"
 expect_no_line "$(osd server list -f value -c Name)" "$srv" "server list after delete"
 osa image delete "$simg"

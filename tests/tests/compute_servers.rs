@@ -197,11 +197,11 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     assert_eq!(act(&c, &member.token, &id, json!({"unlock": null})).await.status, StatusCode::ACCEPTED);
 
     // Actions not built yet say so; unknown ones are bad requests.
-    let r = act(&c, &member.token, &id, json!({"shelve": null})).await;
+    let r = act(&c, &member.token, &id, json!({"migrate": null})).await;
     assert_eq!(r.status, StatusCode::NOT_IMPLEMENTED);
-    assert!(fault(&r, "notImplemented").contains("shelve"));
+    assert!(fault(&r, "notImplemented").contains("migrate"));
     let nowhere = uuid::Uuid::new_v4().to_string();
-    assert_eq!(act(&c, &member.token, &nowhere, json!({"shelve": null})).await.status, StatusCode::NOT_FOUND, "a missing server first");
+    assert_eq!(act(&c, &member.token, &nowhere, json!({"migrate": null})).await.status, StatusCode::NOT_FOUND, "a missing server first");
     let r = act(&c, &member.token, &id, json!({"fly": null})).await;
     assert_eq!((r.status, fault(&r, "badRequest")), (StatusCode::BAD_REQUEST, "There is no such action: fly"));
 
@@ -598,4 +598,54 @@ async fn a_build_that_fails_everywhere_ends_in_error() {
         format!("Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance {id}.")
     );
     assert_eq!(allocations(&c, &admin, &id).await, json!({}), "no claim is left behind");
+}
+
+#[tokio::test]
+async fn a_shelved_server_leaves_its_host_and_comes_back_from_its_image() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("shelver").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("parked", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
+    // Shelve: a snapshot named after the server, then off the host with nothing claimed.
+    assert_eq!(act(&c, &member.token, &id, json!({"shelve": null})).await.status, StatusCode::ACCEPTED);
+    let shelved = wait_for(&c, &admin, &id, "SHELVED_OFFLOADED").await;
+    assert_eq!((shelved["OS-EXT-SRV-ATTR:host"].as_str(), shelved["OS-EXT-STS:power_state"].as_i64()), (None, Some(4)));
+    assert_eq!(allocations(&c, &admin, &id).await, json!({}), "an offloaded server holds nothing");
+    let images = c.call(Method::GET, &c.image("/v2/images?name=parked-shelved"), Some(&member.token), None).await;
+    let snapshot = images.body["images"][0].clone();
+    assert_eq!((snapshot["status"].as_str(), snapshot["instance_uuid"].as_str()), (Some("active"), Some(id.as_str())), "{}", images.body);
+    let r = act(&c, &member.token, &id, json!({"shelve": null})).await;
+    assert_eq!(fault(&r, "conflictingRequest"), format!("Cannot 'shelve' instance {id} while it is in vm_state shelved_offloaded"));
+    assert_eq!(act(&c, &admin, &id, json!({"shelveOffload": null})).await.status, StatusCode::CONFLICT, "offloaded already");
+    let r = act(&c, &member.token, &id, json!({"unshelve": {"availability_zone": "nowhere"}})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+    // Unshelve: scheduled and claimed again, spawned from the shelved image, which goes.
+    assert_eq!(
+        at(
+            &c,
+            &member.token,
+            "2.77",
+            Method::POST,
+            &format!("/servers/{id}/action"),
+            Some(json!({"unshelve": {"availability_zone": "nova"}}))
+        )
+        .await
+        .status,
+        StatusCode::ACCEPTED
+    );
+    let back = wait_for(&c, &admin, &id, "ACTIVE").await;
+    assert!(back["OS-EXT-SRV-ATTR:host"].is_string(), "{back}");
+    assert_eq!(back["image"]["id"], image.as_str(), "the server still names the image it was booted from");
+    assert_eq!(allocations(&c, &admin, &id).await.as_object().map(|a| a.len()), Some(1));
+    let gone = c.call(Method::GET, &c.image(&format!("/v2/images/{}", snapshot["id"].as_str().unwrap())), Some(&member.token), None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "the shelved image is deleted once unshelved");
+    let r = at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions"), None).await;
+    let names: Vec<&str> = r.body["instanceActions"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
+    assert_eq!(&names[..2], ["unshelve", "shelve"]);
 }

@@ -2,7 +2,7 @@
 //! the cell's conductor (task and vm states, action events, faults) and announced as a
 //! versioned notification, as Nova's compute manager does.
 
-use compute::rpc::{BuildRequest, ExternalEvents, Operation, OperationRequest, SnapshotTarget};
+use compute::rpc::{BuildRequest, ExternalEvents, Operation, OperationRequest, Selection, SnapshotTarget};
 use compute::states::{PowerState, TaskState, VmState};
 use compute::store::cell::{EventOutcome, Expected, FaultRow, InstanceChanges, InstanceRow};
 
@@ -30,6 +30,8 @@ fn outcome(op: Operation) -> Outcome {
         Operation::Rebuild => (TaskState::Rebuilding, VmState::Active, "rebuild"),
         // A snapshot leaves the vm state as it found it (see `operate`).
         Operation::Snapshot => (TaskState::ImageSnapshot, VmState::Active, "snapshot"),
+        Operation::Shelve => (TaskState::Shelving, VmState::ShelvedOffloaded, "shelve"),
+        Operation::Unshelve => (TaskState::Unshelving, VmState::Active, "unshelve"),
         Operation::Terminate => (TaskState::Deleting, VmState::Deleted, "delete"),
     };
     Outcome { task, vm_state, notification }
@@ -147,7 +149,7 @@ impl Inner {
 
     /// Carries out an operation the API accepted (and set the task state of).
     pub(crate) async fn operate(&self, request: OperationRequest, request_id: &str) {
-        let OperationRequest { instance, operation, snapshot } = request;
+        let OperationRequest { instance, operation, snapshot, selection } = request;
         let uuid = instance.uuid.clone();
         let event = format!("compute_{}", operation.method());
         let o = outcome(operation);
@@ -164,15 +166,19 @@ impl Inner {
             Operation::Suspend => self.driver.suspend(&uuid).await,
             Operation::Resume => self.driver.resume(&uuid).await,
             Operation::Rebuild => self.respawn(&instance).await,
-            Operation::Snapshot => self.snapshot(&instance, snapshot, request_id).await,
+            Operation::Snapshot => self.snapshot(&instance, snapshot.as_ref(), TaskState::ImageUploading, request_id).await,
+            Operation::Shelve => self.shelve(&instance, snapshot.as_ref(), request_id).await,
+            Operation::Unshelve => self.unshelve(&instance, snapshot.as_ref(), request_id).await,
             Operation::Terminate => self.driver.destroy(&uuid).await,
         };
         if operation == Operation::Terminate {
             return self.finish_terminate(instance, done, &event, request_id).await;
         }
         let mut expected = Expected { task_states: Some(vec![Some(o.task)]), vm_states: None };
-        if operation == Operation::Snapshot {
-            expected.task_states = Some(vec![Some(TaskState::ImageSnapshot), Some(TaskState::ImageUploading)]);
+        match operation {
+            Operation::Snapshot => expected.task_states = Some(vec![Some(TaskState::ImageSnapshot), Some(TaskState::ImageUploading)]),
+            Operation::Shelve => expected.task_states = Some(vec![Some(TaskState::Shelving), Some(TaskState::ShelvingImageUploading)]),
+            _ => {}
         }
         match done {
             Ok(()) => {
@@ -184,12 +190,17 @@ impl Inner {
                 } else {
                     o.vm_state
                 };
-                let changes = InstanceChanges {
+                let base = InstanceChanges {
                     vm_state: Some(vm_state),
                     task_state: Some(None),
                     power_state: Some(power_state),
                     launched_at: rebuilt.then(|| Some(common::time::now_micros())),
                     ..Default::default()
+                };
+                let changes = match operation {
+                    Operation::Shelve => self.offloaded(&instance, snapshot.as_ref(), base),
+                    Operation::Unshelve => self.placed(&instance, selection.as_ref(), base),
+                    _ => base,
                 };
                 match self.conductor.instance_update(&uuid, &changes, &expected, request_id).await {
                     Ok(updated) => {
@@ -205,8 +216,12 @@ impl Inner {
             }
             Err(e) => {
                 // The operation failed: the instance stays as it was, without the task;
-                // a failed rebuild has lost its guest, so it is in ERROR.
+                // a failed rebuild has lost its guest, so it is in ERROR; a failed
+                // unshelve gives back the host it was given.
                 let fault = self.fault(&e);
+                if operation == Operation::Unshelve {
+                    self.free(&uuid, request_id).await;
+                }
                 let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
                 let vm_state = (operation == Operation::Rebuild).then_some(VmState::Error);
                 let revert = InstanceChanges { vm_state, task_state: Some(None), power_state: Some(power_state), ..Default::default() };
@@ -254,10 +269,16 @@ impl Inner {
 
     /// Uploads the guest's disk into the queued image the API created; on failure the
     /// image is deleted, as Nova does, so no empty image is left behind.
-    async fn snapshot(&self, instance: &InstanceRow, target: Option<SnapshotTarget>, request_id: &str) -> Result<(), DriverError> {
+    async fn snapshot(
+        &self,
+        instance: &InstanceRow,
+        target: Option<&SnapshotTarget>,
+        uploading: TaskState,
+        request_id: &str,
+    ) -> Result<(), DriverError> {
         let target = target.ok_or_else(|| DriverError::Failed("a snapshot request names no image".into()))?;
-        let uploading = InstanceChanges { task_state: Some(Some(TaskState::ImageUploading)), ..Default::default() };
-        let from = Expected { task_states: Some(vec![Some(TaskState::ImageSnapshot)]), vm_states: None };
+        let from = Expected { task_states: Some(vec![instance.task_state]), vm_states: None };
+        let uploading = InstanceChanges { task_state: Some(Some(uploading)), ..Default::default() };
         if let Err(e) = self.conductor.instance_update(&instance.uuid, &uploading, &from, request_id).await {
             tracing::info!(instance = %instance.uuid, error = %e, "the instance changed before its snapshot was taken");
         }
@@ -278,6 +299,63 @@ impl Inner {
             return Err(DriverError::Failed(format!("the snapshot could not be uploaded: {e}")));
         }
         Ok(())
+    }
+
+    /// Shelves: powers the guest off, uploads its disk into the shelve's image, then
+    /// removes it from this host and frees its resources.
+    async fn shelve(&self, instance: &InstanceRow, target: Option<&SnapshotTarget>, request_id: &str) -> Result<(), DriverError> {
+        match self.driver.power_off(&instance.uuid).await {
+            Ok(()) | Err(DriverError::WrongState(_)) => {}
+            Err(e) => return Err(e),
+        }
+        self.snapshot(instance, target, TaskState::ShelvingImageUploading, request_id).await?;
+        self.driver.destroy(&instance.uuid).await?;
+        self.free(&instance.uuid, request_id).await;
+        Ok(())
+    }
+
+    /// The record of a shelved instance once it has left this host.
+    fn offloaded(&self, instance: &InstanceRow, target: Option<&SnapshotTarget>, base: InstanceChanges) -> InstanceChanges {
+        let mut system_metadata = instance.system_metadata.clone();
+        system_metadata.insert("shelved_at".into(), common::time::iso8601(common::time::now_micros()));
+        system_metadata.insert("shelved_host".into(), self.settings.host.clone());
+        if let Some(t) = target {
+            system_metadata.insert("shelved_image_id".into(), t.image_id.clone());
+        }
+        InstanceChanges {
+            power_state: Some(PowerState::Shutdown),
+            host: Some(None),
+            node: Some(None),
+            system_metadata: Some(system_metadata),
+            ..base
+        }
+    }
+
+    /// Unshelves: spawns the guest from its shelved image here, then deletes that
+    /// image, as Nova does.
+    async fn unshelve(&self, instance: &InstanceRow, image: Option<&SnapshotTarget>, request_id: &str) -> Result<(), DriverError> {
+        let image = image.ok_or_else(|| DriverError::Failed("an unshelve request names no image".into()))?;
+        let from_shelve = InstanceRow { image_ref: image.image_id.clone(), ..instance.clone() };
+        self.driver.spawn(&from_shelve).await?;
+        match self.images.delete(&image.image_id, &image.token, request_id).await {
+            Ok(Ok(())) => {}
+            Ok(Err(status)) => tracing::warn!(image = %image.image_id, %status, "an unshelved instance's image could not be deleted"),
+            Err(e) => tracing::warn!(image = %image.image_id, error = %e, "an unshelved instance's image could not be deleted"),
+        }
+        Ok(())
+    }
+
+    /// The record of an unshelved instance, on this host.
+    fn placed(&self, instance: &InstanceRow, selection: Option<&Selection>, base: InstanceChanges) -> InstanceChanges {
+        let system_metadata =
+            instance.system_metadata.iter().filter(|(k, _)| !k.starts_with("shelved_")).map(|(k, v)| (k.clone(), v.clone())).collect();
+        InstanceChanges {
+            host: Some(Some(self.settings.host.clone())),
+            node: selection.map(|s| Some(s.node.clone())),
+            availability_zone: selection.map(|s| Some(s.availability_zone.clone())),
+            system_metadata: Some(system_metadata),
+            ..base
+        }
     }
 
     /// Replaces the guest with one spawned from the instance's (new) image, powered off

@@ -29,6 +29,12 @@ pub enum ServerAction {
     Rebuild(Box<Rebuild>),
     /// Set the vm state (admins).
     ResetState(VmState),
+    /// Shelve (and offload at once).
+    Shelve,
+    /// Offload a shelved server.
+    ShelveOffload,
+    /// Unshelve, into a zone (2.77) or onto a host (2.91) when given.
+    Unshelve { availability_zone: Option<String>, host: Option<String> },
     /// Snapshot into a new image with this name and metadata.
     CreateImage { name: String, metadata: std::collections::BTreeMap<String, String> },
     /// One of Nova's actions Ferrostack does not carry out yet.
@@ -36,13 +42,10 @@ pub enum ServerAction {
 }
 
 /// Nova's actions that Ferrostack does not carry out yet: each answers 501 saying so.
-const NOT_YET_SERVED: [&str; 28] = [
+const NOT_YET_SERVED: [&str; 25] = [
     "resize",
     "confirmResize",
     "revertResize",
-    "shelve",
-    "shelveOffload",
-    "unshelve",
     "createBackup",
     "migrate",
     "os-migrateLive",
@@ -170,6 +173,23 @@ fn rebuild(v: &Value, version: Version) -> Result<Rebuild> {
     })
 }
 
+fn unshelve(v: &Value, version: Version) -> Result<ServerAction> {
+    let none = ServerAction::Unshelve { availability_zone: None, host: None };
+    let obj = match v {
+        Value::Null => return Ok(none),
+        Value::Object(o) if version.at_least(77) => o,
+        other => return Err(invalid("unshelve", other, &format!("{} is not of type 'null'", py_repr(other)))),
+    };
+    let allowed: &[&str] = if version.at_least(91) { &["availability_zone", "host"] } else { &["availability_zone"] };
+    only_keys(obj, allowed, Some("unshelve"))?;
+    let availability_zone = match obj.get("availability_zone") {
+        None | Some(Value::Null) => None,
+        Some(z) => Some(string("availability_zone", z, 1, 255)?),
+    };
+    let host = obj.get("host").map(|h| string("host", h, 1, 255)).transpose()?;
+    Ok(ServerAction::Unshelve { availability_zone, host })
+}
+
 fn create_image(v: &Value) -> Result<ServerAction> {
     let obj = v.as_object().ok_or_else(|| invalid("createImage", v, &format!("{} is not of type 'object'", py_repr(v))))?;
     only_keys(obj, &["name", "metadata"], Some("createImage"))?;
@@ -214,6 +234,9 @@ pub fn parse_action(body: &Value, version: Version) -> Result<ServerAction> {
         "restore" => no_arguments(name, args).map(|()| ServerAction::Restore),
         "os-resetState" => reset_state(args).map(ServerAction::ResetState),
         "createImage" => create_image(args),
+        "shelve" => no_arguments(name, args).map(|()| ServerAction::Shelve),
+        "shelveOffload" => no_arguments(name, args).map(|()| ServerAction::ShelveOffload),
+        "unshelve" => unshelve(args, version),
         "rebuild" => rebuild(args, version).map(|r| ServerAction::Rebuild(Box::new(r))),
         n => match NOT_YET_SERVED.iter().find(|a| **a == n) {
             Some(action) => Ok(ServerAction::NotServed(action)),
@@ -266,6 +289,19 @@ mod tests {
     }
 
     #[test]
+    fn an_unshelve_names_a_zone_from_2_77_and_a_host_from_2_91() {
+        let to = |zone: Option<&str>, host: Option<&str>| ServerAction::Unshelve {
+            availability_zone: zone.map(Into::into),
+            host: host.map(Into::into),
+        };
+        assert_eq!(parse_action(&json!({"unshelve": null}), v(1)).unwrap(), to(None, None));
+        assert!(parse_action(&json!({"unshelve": {"availability_zone": "z"}}), v(76)).is_err());
+        assert_eq!(parse_action(&json!({"unshelve": {"availability_zone": "z"}}), v(77)).unwrap(), to(Some("z"), None));
+        assert!(parse_action(&json!({"unshelve": {"host": "h"}}), v(90)).is_err());
+        assert_eq!(parse_action(&json!({"unshelve": {"host": "h"}}), v(91)).unwrap(), to(None, Some("h")));
+    }
+
+    #[test]
     fn a_snapshot_needs_a_name() {
         let a = parse_action(&json!({"createImage": {"name": "snap", "metadata": {"k": "v"}}}), v(1)).unwrap();
         assert!(matches!(a, ServerAction::CreateImage { name, metadata } if name == "snap" && metadata.len() == 1));
@@ -282,7 +318,7 @@ mod tests {
 
     #[test]
     fn unserved_actions_say_so_and_unknown_ones_are_bad_requests() {
-        assert_eq!(parse_action(&json!({"shelve": null}), v(1)).unwrap(), ServerAction::NotServed("shelve"));
+        assert_eq!(parse_action(&json!({"migrate": null}), v(1)).unwrap(), ServerAction::NotServed("migrate"));
         match parse_action(&json!({"fly": null}), v(1)) {
             Err(Error::BadRequest(m)) => assert_eq!(m, "There is no such action: fly"),
             other => panic!("{other:?}"),

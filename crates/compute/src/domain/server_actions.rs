@@ -76,6 +76,12 @@ fn rule(op: Operation) -> Rule {
         Operation::Snapshot => {
             r("createImage", "os_compute_api:servers:create_image", &[Active, Stopped, Paused, Suspended], IDLE, TaskState::ImageSnapshot)
         }
+        Operation::Shelve => {
+            r("shelve", "os_compute_api:os-shelve:shelve", &[Active, Stopped, Paused, Suspended], IDLE, TaskState::Shelving)
+        }
+        Operation::Unshelve => {
+            r("unshelve", "os_compute_api:os-shelve:unshelve", &[Shelved, ShelvedOffloaded], IDLE, TaskState::Unshelving)
+        }
         Operation::Rebuild => r("rebuild", "os_compute_api:servers:rebuild", &[Active, Stopped, Error], IDLE, TaskState::Rebuilding),
         Operation::Terminate => r("delete", "os_compute_api:servers:delete", &[], &[], TaskState::Deleting),
     }
@@ -208,11 +214,90 @@ impl Compute {
         name: String,
         metadata: BTreeMap<String, String>,
     ) -> Result<String> {
-        let r = rule(Operation::Snapshot);
+        self.image_from(ctx, token, uuid, Operation::Snapshot, Some(name), metadata).await
+    }
+
+    /// Shelves a server: its disk goes into a new image (`<name>-shelved`), then it
+    /// leaves its host and frees its resources at once (Nova's `shelved_offload_time`
+    /// of 0).
+    pub async fn shelve_server(&self, ctx: &RequestContext, token: &UserToken, uuid: &str) -> Result<()> {
+        self.image_from(ctx, token, uuid, Operation::Shelve, None, BTreeMap::new()).await.map(|_| ())
+    }
+
+    /// Offloads a shelved server. Shelving offloads at once here, so no server is ever
+    /// shelved but not offloaded, and this answers Nova's 409 for any server.
+    pub async fn shelve_offload_server(&self, ctx: &RequestContext, uuid: &str) -> Result<()> {
+        let (_, instance) = self.in_cell(ctx, uuid, "shelveOffload").await?;
+        self.authorize_instance(ctx, "os_compute_api:os-shelve:shelve_offload", &instance)?;
+        check_state("shelveOffload", &instance, &[VmState::Shelved], IDLE)?;
+        Err(Error::NotImplemented("Offloading a shelved server is not implemented in Ferrostack: shelving offloads at once.".into()))
+    }
+
+    /// Brings a shelved server back: the scheduler chooses a host again (in `zone`, or
+    /// on `host` for admins, when asked) and that host spawns it from its shelved image.
+    pub async fn unshelve_server(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        uuid: &str,
+        zone: Option<String>,
+        host: Option<String>,
+    ) -> Result<()> {
+        let r = rule(Operation::Unshelve);
+        let (store, cell_uuid, instance) = match self.locate(ctx, uuid).await? {
+            Located::Building(i) => return Err(invalid_state(r.action, &i, "vm_state", i.vm_state.as_str())),
+            Located::InCell { store, cell_uuid, instance } => (store, cell_uuid, instance),
+        };
+        self.authorize_instance(ctx, r.policy, &instance)?;
+        if host.is_some() {
+            self.authorize_instance(ctx, "os_compute_api:os-shelve:unshelve_to_host", &instance)?;
+        }
+        self.check_unlocked(ctx, &instance)?;
+        check_state(r.action, &instance, r.vm_states, r.task_states)?;
+        if let Some(z) = &zone {
+            self.check_zone(z).await?;
+        }
+        let image_id = instance
+            .system_metadata
+            .get("shelved_image_id")
+            .cloned()
+            .ok_or_else(|| Error::Conflict(format!("Instance {uuid} was shelved without an image: it cannot be unshelved.")))?;
+        let changes = InstanceChanges { task_state: Some(Some(r.sets)), ..Default::default() };
+        let expected = Expected { task_states: Some(r.task_states.to_vec()), vm_states: Some(r.vm_states.to_vec()) };
+        store.update_instance(uuid, &changes, &expected).await.map_err(|e| refused(uuid, e))?;
+        store.start_action(uuid, &ctx.request_id, r.action, &instance.project_id, &ctx.user_id).await?;
+        let request = crate::rpc::UnshelveRequest {
+            instance_uuid: uuid.to_owned(),
+            cell_uuid,
+            availability_zone: zone,
+            host,
+            image: SnapshotTarget { image_id, token: token.clone() },
+        };
+        if let Err(e) = self.superconductor.unshelve_instance(&request, &ctx.request_id).await {
+            let idle = InstanceChanges { task_state: Some(None), ..Default::default() };
+            let _ = store.update_instance(uuid, &idle, &Default::default()).await;
+            return Err(Error::Unavailable(format!("the conductor cannot be reached: {e}")));
+        }
+        Ok(())
+    }
+
+    /// Creates the image a snapshot or a shelve fills (named `name`, else
+    /// `<server name>-shelved`) and has the server's host fill it; answers its id.
+    async fn image_from(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        uuid: &str,
+        op: Operation,
+        name: Option<String>,
+        metadata: BTreeMap<String, String>,
+    ) -> Result<String> {
+        let r = rule(op);
         let (_, instance) = self.in_cell(ctx, uuid, r.action).await?;
         self.authorize_instance(ctx, r.policy, &instance)?;
         self.check_unlocked(ctx, &instance)?;
         check_state(r.action, &instance, r.vm_states, r.task_states)?;
+        let name = name.unwrap_or_else(|| format!("{}-shelved", instance.display_name));
         let image = snapshot_image(&instance, &ctx.user_id, name, metadata);
         self.check_metadata_quota(&instance.project_id, image.as_object().map_or(0, |o| o.len())).await?;
         let created = self.images.create(&image, token, &ctx.request_id).await.map_err(|e| match e.status() {
@@ -222,7 +307,7 @@ impl Compute {
         })?;
         let image_id = created["id"].as_str().unwrap_or_default().to_owned();
         let target = SnapshotTarget { image_id: image_id.clone(), token: token.clone() };
-        if let Err(e) = self.operate_changing(ctx, uuid, Operation::Snapshot, InstanceChanges::default(), Some(target)).await {
+        if let Err(e) = self.operate_changing(ctx, uuid, op, InstanceChanges::default(), Some(target)).await {
             if let Err(gone) = self.images.delete(&image_id, token, &ctx.request_id).await {
                 tracing::warn!(image = %image_id, error = %gone, "a refused snapshot's image could not be deleted");
             }
@@ -264,7 +349,7 @@ impl Compute {
         store.start_action(uuid, &ctx.request_id, r.action, &instance.project_id, &ctx.user_id).await?;
         let cell = self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
         let agents = AgentClient::new(self.buses.of(cell)?);
-        let request = OperationRequest { instance: updated, operation: op, snapshot };
+        let request = OperationRequest { instance: updated, operation: op, snapshot, selection: None };
         if let Err(e) = agents.operate(&host, &request, &ctx.request_id).await {
             let revert = InstanceChanges { task_state: Some(None), ..Default::default() };
             let _ = store.update_instance(uuid, &revert, &Expected { task_states: Some(vec![Some(r.sets)]), vm_states: None }).await;

@@ -328,12 +328,17 @@ impl Compute {
             self.authorize_own(ctx, "os_compute_api:servers:create:forced_host")?;
         }
         if let Some(z) = &zone {
-            let zones = self.compute_zones().await?;
-            if !zones.contains(z) {
-                return Err(Error::BadRequest(format!("The requested availability zone is not available: {z}")));
-            }
+            self.check_zone(z).await?;
         }
         Ok((zone, host, node))
+    }
+
+    /// Refuses a zone no compute host is in.
+    pub(crate) async fn check_zone(&self, zone: &str) -> Result<()> {
+        if !self.compute_zones().await?.iter().any(|z| z == zone) {
+            return Err(Error::BadRequest(format!("The requested availability zone is not available: {zone}")));
+        }
+        Ok(())
     }
 
     /// The zones compute hosts are in: the default zone and every aggregate's.
@@ -565,7 +570,7 @@ impl Compute {
                         let cell =
                             self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
                         let agents = AgentClient::new(self.buses.of(cell)?);
-                        let request = OperationRequest { instance, operation: Operation::Terminate, snapshot: None };
+                        let request = OperationRequest { instance, operation: Operation::Terminate, snapshot: None, selection: None };
                         agents
                             .operate(&host, &request, &ctx.request_id)
                             .await

@@ -28,6 +28,11 @@ async fn act(
         ServerAction::ForceDelete => s.compute.delete_server(&ctx, &id, "os_compute_api:os-deferred-delete:force").await?,
         ServerAction::Restore => s.compute.restore_server(&ctx, &id).await?,
         ServerAction::ResetState(state) => s.compute.reset_server_state(&ctx, &id, state).await?,
+        ServerAction::Shelve => s.compute.shelve_server(&ctx, &user_token(&headers)?, &id).await?,
+        ServerAction::ShelveOffload => s.compute.shelve_offload_server(&ctx, &id).await?,
+        ServerAction::Unshelve { availability_zone, host } => {
+            s.compute.unshelve_server(&ctx, &user_token(&headers)?, &id, availability_zone, host).await?
+        }
         ServerAction::CreateImage { name, metadata } => {
             let image_id = s.compute.snapshot_server(&ctx, &user_token(&headers)?, &id, name, metadata).await?;
             if version.at_least(45) {

@@ -42,12 +42,17 @@ pub enum Operation {
     Rebuild,
     /// Upload the guest's disk into a queued image.
     Snapshot,
+    /// Snapshot the guest into a queued image, then remove it from the host and free
+    /// its resources (shelve with immediate offload).
+    Shelve,
+    /// Spawn a shelved instance from its image on the host the scheduler chose.
+    Unshelve,
     Terminate,
 }
 
 impl Operation {
     /// One of each operation (reboots once: both kinds share a method).
-    pub const ALL: [Operation; 10] = [
+    pub const ALL: [Operation; 12] = [
         Operation::Start,
         Operation::Stop,
         Operation::Reboot { hard: false },
@@ -57,6 +62,8 @@ impl Operation {
         Operation::Resume,
         Operation::Rebuild,
         Operation::Snapshot,
+        Operation::Shelve,
+        Operation::Unshelve,
         Operation::Terminate,
     ];
 
@@ -72,6 +79,8 @@ impl Operation {
             Operation::Resume => "resume_instance",
             Operation::Rebuild => "rebuild_instance",
             Operation::Snapshot => "snapshot_instance",
+            Operation::Shelve => "shelve_instance",
+            Operation::Unshelve => "unshelve_instance",
             Operation::Terminate => "terminate_instance",
         }
     }
@@ -82,9 +91,13 @@ impl Operation {
 pub struct OperationRequest {
     pub instance: InstanceRow,
     pub operation: Operation,
-    /// Where a snapshot goes.
+    /// Where a snapshot (or a shelve's image) goes; for an unshelve, the image to
+    /// spawn from and delete once spawned.
     #[serde(default)]
     pub snapshot: Option<SnapshotTarget>,
+    /// For an unshelve: the node the scheduler chose and claimed.
+    #[serde(default)]
+    pub selection: Option<Selection>,
 }
 
 /// The queued image a snapshot fills, and the token of the user it is for (Glance lets

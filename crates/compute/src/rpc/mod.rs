@@ -17,7 +17,7 @@ use serde_json::Value;
 
 pub use agent::{AgentClient, BuildRequest, ExternalEvent, ExternalEvents, Operation, OperationRequest, SnapshotTarget};
 pub use conductor::{Conductor, ConductorService};
-pub use superconductor::{Superconductor, SuperconductorClient};
+pub use superconductor::{Superconductor, SuperconductorClient, UnshelveRequest};
 
 use crate::store::cell::{EventOutcome, Expected, FaultRow, InstanceChanges, InstanceRow, NodeReport};
 

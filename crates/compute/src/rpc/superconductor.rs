@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use bus::{Bus, BusError, Message, Target};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{AgentClient, BuildRequest, CONDUCTOR_TOPIC, Destinations, RequestSpec, SchedulerClient, Selection};
@@ -43,6 +43,26 @@ impl SuperconductorClient {
         };
         self.bus.cast(&Target::topic(CONDUCTOR_TOPIC), message).await
     }
+
+    /// Asks for a shelved-offloaded instance to be scheduled again and spawned.
+    pub async fn unshelve_instance(&self, request: &UnshelveRequest, request_id: &str) -> Result<(), BusError> {
+        let args = serde_json::to_value(request).map_err(|e| BusError::Transport(e.to_string()))?;
+        let message = Message { method: "unshelve_instance".into(), args, request_id: request_id.to_owned() };
+        self.bus.cast(&Target::topic(CONDUCTOR_TOPIC), message).await
+    }
+}
+
+/// What an unshelve asks of the superconductor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnshelveRequest {
+    pub instance_uuid: String,
+    pub cell_uuid: String,
+    /// A zone (2.77) or a host (2.91) the instance must come back in, replacing what it
+    /// was booted with.
+    pub availability_zone: Option<String>,
+    pub host: Option<String>,
+    /// The shelved image, and the token to read and then delete it with.
+    pub image: super::SnapshotTarget,
 }
 
 /// The superconductor.
@@ -60,6 +80,61 @@ struct BuildArgs {
 }
 
 impl Superconductor {
+    /// Schedules a shelved-offloaded instance again and casts the unshelve to the host
+    /// chosen; when no host will do, the instance stays shelved, its task cleared and
+    /// the action's event failed, as in Nova.
+    pub async fn unshelve_instance(&self, r: UnshelveRequest, request_id: &str) -> Result<(), String> {
+        const EVENT: &str = "conductor_unshelve_instance";
+        let cell =
+            self.cells.get(&r.cell_uuid).ok_or_else(|| format!("instance {} is in unknown cell {}", r.instance_uuid, r.cell_uuid))?;
+        let store = cell.store().map_err(|e| e.to_string())?;
+        let uuid = r.instance_uuid.clone();
+        store.start_event(&uuid, request_id, EVENT, None).await.map_err(|e| e.to_string())?;
+        let spec = self
+            .store
+            .request_spec(&uuid)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("instance {uuid} has no request spec"))?;
+        let mut spec: RequestSpec =
+            serde_json::from_value(spec).map_err(|e| format!("instance {uuid} has a malformed request spec: {e}"))?;
+        if let Some(zone) = r.availability_zone.clone() {
+            spec.availability_zone = Some(zone);
+        }
+        if let Some(host) = r.host.clone() {
+            spec.requested_host = Some(host);
+            spec.requested_node = None;
+        }
+        let chosen = match self.scheduler.select_destinations(std::slice::from_ref(&spec), request_id).await {
+            Ok(Destinations::Chosen(mut chosen)) => chosen.pop().and_then(|s| s.into_iter().next()),
+            Ok(Destinations::NoValidHost { reason }) => {
+                tracing::info!(instance = %uuid, %reason, "no host for an unshelve: the instance stays shelved");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(instance = %uuid, error = %e, "the scheduler could not be asked for an unshelve");
+                None
+            }
+        };
+        let Some(selection) = chosen else {
+            let idle = crate::store::cell::InstanceChanges { task_state: Some(None), ..Default::default() };
+            store.update_instance(&uuid, &idle, &Default::default()).await.map_err(|e| e.to_string())?;
+            let outcome = EventOutcome::Error { details: NO_VALID_HOST.into() };
+            return store.finish_event(&uuid, request_id, EVENT, &outcome).await.map_err(|e| e.to_string());
+        };
+        store.finish_event(&uuid, request_id, EVENT, &EventOutcome::Success).await.map_err(|e| e.to_string())?;
+        let instance = store.instance(&uuid, false).await.map_err(|e| e.to_string())?.ok_or_else(|| format!("instance {uuid} is gone"))?;
+        let host = selection.host.clone();
+        let request = super::OperationRequest {
+            instance,
+            operation: super::Operation::Unshelve,
+            snapshot: Some(r.image),
+            selection: Some(selection),
+        };
+        let bus = self.buses.of(cell).map_err(|e| e.to_string())?;
+        AgentClient::new(bus).operate(&host, &request, request_id).await.map_err(|e| e.to_string())
+    }
+
     /// A superconductor over the API `store` and its `cells`, reaching agents over the
     /// cells' `buses`.
     pub fn new(store: Store, cells: Arc<Cells>, buses: Buses, scheduler: SchedulerClient, placement: Arc<client::Placement>) -> Self {
@@ -212,6 +287,15 @@ impl bus::Handler for Superconductor {
                 let done = self.schedule_and_build_instances(&args.instance_uuids, &message.request_id).await;
                 if let Err(e) = &done {
                     tracing::error!(request_id = %message.request_id, error = %e, "scheduling and building failed");
+                }
+                done.map(|()| Value::Null)
+            }
+            "unshelve_instance" => {
+                let request: UnshelveRequest =
+                    serde_json::from_value(message.args).map_err(|e| format!("bad unshelve_instance arguments: {e}"))?;
+                let done = self.unshelve_instance(request, &message.request_id).await;
+                if let Err(e) = &done {
+                    tracing::error!(request_id = %message.request_id, error = %e, "unshelving failed");
                 }
                 done.map(|()| Value::Null)
             }
