@@ -135,6 +135,10 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     let seen_by_admin = at(&c, &admin, "2.96", Method::GET, &format!("/servers/{id}"), None).await;
     let host = seen_by_admin.body["server"]["OS-EXT-SRV-ATTR:host"].as_str().expect("admins see the host").to_owned();
     assert_eq!(seen_by_admin.body["server"]["host_status"], "UP");
+    let r = at(&c, &admin, "2.53", Method::GET, "/os-hypervisors?with_servers=true", None).await;
+    assert_eq!(r.body["hypervisors"][0]["servers"][0]["uuid"], id.as_str(), "{}", r.body);
+    let r = at(&c, &admin, "2.1", Method::GET, &format!("/os-hypervisors/{host}/servers"), None).await;
+    assert_eq!(r.body["hypervisors"][0]["servers"][0]["uuid"], id.as_str(), "{}", r.body);
 
     // The claim: the flavor's resources on the host's compute node.
     let claimed = allocations(&c, &admin, &id).await;
@@ -648,4 +652,38 @@ async fn a_shelved_server_leaves_its_host_and_comes_back_from_its_image() {
     let r = at(&c, &member.token, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions"), None).await;
     let names: Vec<&str> = r.body["instanceActions"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap()).collect();
     assert_eq!(&names[..2], ["unshelve", "shelve"]);
+}
+
+#[tokio::test]
+async fn a_group_holds_at_most_its_quota_of_members() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("grouper").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(
+        &c,
+        &member.token,
+        "2.64",
+        Method::POST,
+        "/os-server-groups",
+        Some(json!({"server_group": {"name": "g", "policy": "affinity"}})),
+    )
+    .await;
+    let group = r.body["server_group"]["id"].as_str().unwrap().to_owned();
+    let quota = json!({"quota_set": {"server_group_members": 1}});
+    assert_eq!(
+        at(&c, &admin, "2.1", Method::PUT, &format!("/os-quota-sets/{}", member.project_id), Some(quota)).await.status,
+        StatusCode::OK
+    );
+    let mut grouped = server("in-group", &image, "1");
+    grouped["os:scheduler_hints"] = json!({"group": group});
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(grouped.clone())).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+    let r = at(&c, &member.token, "2.64", Method::GET, &format!("/os-server-groups/{group}"), None).await;
+    assert_eq!(r.body["server_group"]["members"], json!([id]));
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(grouped)).await;
+    assert_eq!((r.status, fault(&r, "forbidden")), (StatusCode::FORBIDDEN, "Quota exceeded, too many servers in group"));
 }

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use super::{last, strict_bool, strict_query};
 use crate::domain::hypervisors::{HypervisorView, Zone};
 use crate::domain::{Error, ItemId, Result, Version};
+use crate::store::cell::InstanceRow;
 
 /// `GET /os-hypervisors[/detail]` parameters (2.33 paging, 2.53 pattern and servers).
 #[derive(Debug, Clone, Default)]
@@ -67,8 +68,9 @@ pub fn page(hypervisors: Vec<HypervisorView>, q: &HypervisorQuery, version: Vers
     Ok(hypervisors.into_iter().skip(start).take(q.limit.unwrap_or(usize::MAX)).collect())
 }
 
-/// A hypervisor, brief or detailed; `uptime` is shown in detailed views from 2.88.
-pub fn render(h: &HypervisorView, version: Version, detailed: bool, uptime: Option<&str>, with_servers: bool) -> Value {
+/// A hypervisor, brief or detailed; `uptime` is shown in detailed views from 2.88, and
+/// the servers on it when asked for (an empty list only from 2.75, as Nova shows it).
+pub fn render(h: &HypervisorView, version: Version, detailed: bool, uptime: Option<&str>, servers: Option<&[InstanceRow]>) -> Value {
     let uuids = version.at_least(53);
     let n = &h.node.report;
     let mut v = json!({
@@ -103,9 +105,11 @@ pub fn render(h: &HypervisorView, version: Version, detailed: bool, uptime: Opti
             v["cpu_info"] = if version.at_least(28) { serde_json::from_str(&n.cpu_info).unwrap_or(json!({})) } else { json!(n.cpu_info) };
         }
     }
-    // No instances run yet: a host's list of servers is empty, which 2.75 shows.
-    if with_servers && version.at_least(75) {
-        v["servers"] = json!([]);
+    if let Some(servers) = servers
+        && (!servers.is_empty() || version.at_least(75))
+    {
+        let listed: Vec<Value> = servers.iter().map(|i| json!({"name": format!("instance-{}", &i.uuid[..8]), "uuid": i.uuid})).collect();
+        v["servers"] = json!(listed);
     }
     v
 }

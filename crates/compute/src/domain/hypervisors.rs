@@ -131,4 +131,21 @@ impl Compute {
         }
         Ok(zones.into_values().collect())
     }
+
+    /// The live servers on a hypervisor's node.
+    pub async fn hypervisor_servers(&self, h: &HypervisorView) -> Result<Vec<crate::store::cell::InstanceRow>> {
+        let filter = crate::store::cell::InstanceFilter {
+            host: Some(h.node.report.host.clone()),
+            node: Some(h.node.report.hypervisor_hostname.clone()),
+            deleted: Some(false),
+            ..Default::default()
+        };
+        let page =
+            crate::store::cell::Page { sort_key: crate::store::cell::SortKey::CreatedAt, descending: false, marker: None, limit: None };
+        let mut servers = Vec::new();
+        for cell in self.cells().compute_cells() {
+            servers.extend(cell.store()?.list_instances(&filter, &page).await?);
+        }
+        Ok(servers)
+    }
 }

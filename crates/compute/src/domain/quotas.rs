@@ -144,6 +144,17 @@ impl Compute {
         }
     }
 
+    /// Refuses `adding` more servers to a group that would then have more members
+    /// than the project's `server_group_members` quota.
+    pub(crate) async fn check_group_members_quota(&self, project: &str, group: &str, adding: i64) -> Result<()> {
+        let limit = self.project_limits(project).await?.get("server_group_members").copied().unwrap_or(-1);
+        let members = i64::try_from(self.store().server_group_members(group).await?.len()).unwrap_or(i64::MAX);
+        if limit >= 0 && members + adding > limit {
+            return Err(Error::Forbidden("Quota exceeded, too many servers in group".into()));
+        }
+        Ok(())
+    }
+
     /// Refuses more metadata items than the project's quota.
     pub(crate) async fn check_metadata_quota(&self, project: &str, items: usize) -> Result<()> {
         let limit = self.project_limits(project).await?.get("metadata_items").copied().unwrap_or(-1);

@@ -218,6 +218,9 @@ impl Compute {
         }
         self.check_metadata_quota(&project, new.metadata.len()).await?;
         let count = self.instance_quota(&project, &ctx.user_id, &flavor, new.min_count, new.max_count).await?;
+        if let Some(group) = &new.group {
+            self.check_group_members_quota(&project, group, count).await?;
+        }
         let now = common::time::now_micros();
         let reservation_id = format!("r-{}", random_text(8).to_ascii_lowercase());
         let mut system_metadata = image_system_metadata(&image);

@@ -31,8 +31,11 @@ async fn list_view(
     let all = s.compute.list_hypervisors(&ctx, detailed, q.pattern.as_deref()).await?;
     let page = wire::page(all, &q, version)?;
     let uptimes = if detailed && version.at_least(88) { s.compute.uptimes(&page, &ctx.request_id).await } else { vec![None; page.len()] };
-    let items: Vec<Value> =
-        page.iter().zip(&uptimes).map(|(h, up)| wire::render(h, version, detailed, up.as_deref(), q.with_servers)).collect();
+    let mut items = Vec::with_capacity(page.len());
+    for (h, up) in page.iter().zip(&uptimes) {
+        let servers = if q.with_servers { Some(s.compute.hypervisor_servers(h).await?) } else { None };
+        items.push(wire::render(h, version, detailed, up.as_deref(), servers.as_deref()));
+    }
     let mut body = json!({ "hypervisors": items });
     if let (Some(limit), Some(last)) = (q.limit, page.last())
         && limit > 0
@@ -57,7 +60,8 @@ async fn show(
     let with_servers = version.at_least(53) && crate::api::last(&pairs, "with_servers").and_then(crate::api::strict_bool).unwrap_or(false);
     let h = s.compute.get_hypervisor(&ctx, &wire::parse_id(&id, version)?).await?;
     let uptime = if version.at_least(88) { s.compute.uptimes(std::slice::from_ref(&h), &ctx.request_id).await.remove(0) } else { None };
-    Ok(Json(json!({"hypervisor": wire::render(&h, version, true, uptime.as_deref(), with_servers)})))
+    let servers = if with_servers { Some(s.compute.hypervisor_servers(&h).await?) } else { None };
+    Ok(Json(json!({"hypervisor": wire::render(&h, version, true, uptime.as_deref(), servers.as_deref())})))
 }
 
 async fn uptime(
@@ -70,7 +74,7 @@ async fn uptime(
         return Err(Error::NotFound("The resource could not be found.".into()));
     }
     let (h, uptime) = s.compute.hypervisor_uptime(&ctx, &wire::parse_id(&id, version)?).await?;
-    let mut v = wire::render(&h, version, false, None, false);
+    let mut v = wire::render(&h, version, false, None, None);
     v["uptime"] = json!(uptime);
     Ok(Json(json!({ "hypervisor": v })))
 }
@@ -97,7 +101,12 @@ async fn search(
         return Err(Error::NotFound("The resource could not be found.".into()));
     }
     let found = s.compute.list_hypervisors(&ctx, false, Some(&pattern)).await?;
-    Ok(Json(json!({"hypervisors": found.iter().map(|h| wire::render(h, version, false, None, false)).collect::<Vec<_>>()})))
+    let mut items = Vec::with_capacity(found.len());
+    for h in &found {
+        let servers = if what == "servers" { Some(s.compute.hypervisor_servers(h).await?) } else { None };
+        items.push(wire::render(h, version, false, None, servers.as_deref()));
+    }
+    Ok(Json(json!({ "hypervisors": items })))
 }
 
 async fn zones(s: State<AppState>, auth: Authenticated) -> Result<Json<Value>> {
