@@ -358,6 +358,18 @@ async fn instances_change_only_from_the_states_an_update_expects() {
         let faults = s.latest_faults(&["i1".into(), "i2".into()]).await.unwrap();
         assert_eq!((faults.len(), faults["i2"].message.as_str()), (1, "second"), "{backend}");
 
+        // Usage windows: launched before the window's end, not terminated before its start.
+        let launched = cell::InstanceChanges { launched_at: Some(Some(100)), ..Default::default() };
+        s.update_instance("i1", &launched, &Default::default()).await.unwrap();
+        s.update_instance("i3", &launched, &Default::default()).await.unwrap();
+        let ids = |v: Vec<cell::InstanceRow>| v.into_iter().map(|i| i.uuid).collect::<Vec<_>>();
+        assert_eq!(ids(s.instances_active_between(50, 200, Some("p1")).await.unwrap()), ["i1"], "{backend}: i2 never launched");
+        assert_eq!(
+            ids(s.instances_active_between(50, 99, None).await.unwrap()),
+            Vec::<String>::new(),
+            "{backend}: launched after the window"
+        );
+
         // Deleted instances are gone from live reads and refuse updates.
         assert!(s.destroy_instance("i2").await.unwrap(), "{backend}");
         assert!(s.instance("i2", false).await.unwrap().is_none(), "{backend}");
@@ -420,6 +432,9 @@ async fn build_requests_map_to_their_cell_once_scheduled() {
         assert_eq!(s.list_build_requests(Some("p1")).await.unwrap().len(), 2, "{backend}");
         assert_eq!(s.build_request("a").await.unwrap(), Some(a.clone()), "{backend}");
         assert_eq!(s.request_spec("a").await.unwrap(), Some(spec.clone()), "{backend}");
+        let renamed = cell::InstanceRow { display_name: "renamed".into(), ..b.clone() };
+        assert!(s.update_build_request(&renamed).await.unwrap(), "{backend}");
+        assert_eq!(s.build_request("b").await.unwrap().unwrap().display_name, "renamed", "{backend}");
         assert_eq!(s.server_group_members("g").await.unwrap(), ["a", "b"], "{backend}");
         assert_eq!(s.server_group_of("a").await.unwrap().as_deref(), Some("g"), "{backend}");
         assert_eq!(s.instance_mapping("a").await.unwrap().unwrap().cell_uuid, None, "{backend}: not placed yet");

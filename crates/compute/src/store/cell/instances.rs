@@ -655,12 +655,13 @@ impl CellStore {
     }
 
     /// The instances, deleted ones too, that were launched before `end` and not
-    /// terminated before `begin` (µs), of `project` when given, oldest first.
+    /// terminated before `begin` (µs), of `project` when given, oldest first; as in
+    /// Nova, one never launched used nothing and is left out.
     pub async fn instances_active_between(&self, begin: i64, end: i64, project: Option<&str>) -> Result<Vec<InstanceRow>> {
         let scope = if project.is_some() { " AND project_id = ?" } else { "" };
         let text = format!(
             "SELECT {COLUMNS} FROM instances WHERE (terminated_at IS NULL OR terminated_at > ?) \
-             AND (launched_at IS NULL OR launched_at < ?){scope} ORDER BY created_at, uuid"
+             AND launched_at < ?{scope} ORDER BY created_at, uuid"
         );
         let text = self.sql(&text);
         let mut query = sqlx::query(&text).bind(begin).bind(end);
