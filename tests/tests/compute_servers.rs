@@ -687,3 +687,32 @@ async fn a_group_holds_at_most_its_quota_of_members() {
     let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(grouped)).await;
     assert_eq!((r.status, fault(&r, "forbidden")), (StatusCode::FORBIDDEN, "Quota exceeded, too many servers in group"));
 }
+
+#[tokio::test]
+async fn backups_rotate_out_the_oldest_of_their_type() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("backer").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("backed", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
+    let mut backups = Vec::new();
+    for name in ["daily-1", "daily-2"] {
+        let r = act(&c, &member.token, &id, json!({"createBackup": {"name": name, "backup_type": "daily", "rotation": 1}})).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+        backups.push(r.body["image_id"].as_str().unwrap().to_owned());
+        wait_for(&c, &member.token, &id, "ACTIVE").await;
+    }
+    let newest = c.call(Method::GET, &c.image(&format!("/v2/images/{}", backups[1])), Some(&member.token), None).await;
+    assert_eq!(
+        (newest.body["image_type"].as_str(), newest.body["backup_type"].as_str()),
+        (Some("backup"), Some("daily")),
+        "{}",
+        newest.body
+    );
+    let oldest = c.call(Method::GET, &c.image(&format!("/v2/images/{}", backups[0])), Some(&member.token), None).await;
+    assert_eq!(oldest.status, StatusCode::NOT_FOUND, "a rotation of 1 keeps only the newest daily backup");
+}

@@ -66,6 +66,7 @@ string_enum! {
         ImageSnapshotPending = "image_snapshot_pending",
         ImagePendingUpload = "image_pending_upload",
         ImageUploading = "image_uploading",
+        ImageBackup = "image_backup",
         UpdatingPassword = "updating_password",
         ResizePrep = "resize_prep",
         ResizeMigrating = "resize_migrating",

@@ -2,7 +2,7 @@
 //! the cell's conductor (task and vm states, action events, faults) and announced as a
 //! versioned notification, as Nova's compute manager does.
 
-use compute::rpc::{BuildRequest, ExternalEvents, Operation, OperationRequest, Selection, SnapshotTarget};
+use compute::rpc::{BuildRequest, ExternalEvents, Operation, OperationRequest, Rotation, Selection, SnapshotTarget};
 use compute::states::{PowerState, TaskState, VmState};
 use compute::store::cell::{EventOutcome, Expected, FaultRow, InstanceChanges, InstanceRow};
 
@@ -30,6 +30,7 @@ fn outcome(op: Operation) -> Outcome {
         Operation::Rebuild => (TaskState::Rebuilding, VmState::Active, "rebuild"),
         // A snapshot leaves the vm state as it found it (see `operate`).
         Operation::Snapshot => (TaskState::ImageSnapshot, VmState::Active, "snapshot"),
+        Operation::Backup => (TaskState::ImageBackup, VmState::Active, "snapshot"),
         Operation::Shelve => (TaskState::Shelving, VmState::ShelvedOffloaded, "shelve"),
         Operation::Unshelve => (TaskState::Unshelving, VmState::Active, "unshelve"),
         Operation::Terminate => (TaskState::Deleting, VmState::Deleted, "delete"),
@@ -166,7 +167,9 @@ impl Inner {
             Operation::Suspend => self.driver.suspend(&uuid).await,
             Operation::Resume => self.driver.resume(&uuid).await,
             Operation::Rebuild => self.respawn(&instance).await,
-            Operation::Snapshot => self.snapshot(&instance, snapshot.as_ref(), TaskState::ImageUploading, request_id).await,
+            Operation::Snapshot | Operation::Backup => {
+                self.snapshot(&instance, snapshot.as_ref(), TaskState::ImageUploading, request_id).await
+            }
             Operation::Shelve => self.shelve(&instance, snapshot.as_ref(), request_id).await,
             Operation::Unshelve => self.unshelve(&instance, snapshot.as_ref(), request_id).await,
             Operation::Terminate => self.driver.destroy(&uuid).await,
@@ -177,6 +180,7 @@ impl Inner {
         let mut expected = Expected { task_states: Some(vec![Some(o.task)]), vm_states: None };
         match operation {
             Operation::Snapshot => expected.task_states = Some(vec![Some(TaskState::ImageSnapshot), Some(TaskState::ImageUploading)]),
+            Operation::Backup => expected.task_states = Some(vec![Some(TaskState::ImageBackup), Some(TaskState::ImageUploading)]),
             Operation::Shelve => expected.task_states = Some(vec![Some(TaskState::Shelving), Some(TaskState::ShelvingImageUploading)]),
             _ => {}
         }
@@ -185,11 +189,12 @@ impl Inner {
                 let power_state = self.driver.power_state(&uuid).await.unwrap_or(PowerState::NoState);
                 let rebuilt = operation == Operation::Rebuild;
                 // A stopped server is rebuilt stopped, as Nova does.
-                let vm_state = if (rebuilt && instance.vm_state == VmState::Stopped) || operation == Operation::Snapshot {
-                    instance.vm_state
-                } else {
-                    o.vm_state
-                };
+                let vm_state =
+                    if (rebuilt && instance.vm_state == VmState::Stopped) || matches!(operation, Operation::Snapshot | Operation::Backup) {
+                        instance.vm_state
+                    } else {
+                        o.vm_state
+                    };
                 let base = InstanceChanges {
                     vm_state: Some(vm_state),
                     task_state: Some(None),
@@ -298,7 +303,36 @@ impl Inner {
             }
             return Err(DriverError::Failed(format!("the snapshot could not be uploaded: {e}")));
         }
+        if let Some(rotation) = &target.rotation {
+            self.rotate_backups(instance, rotation, &target.token, request_id).await;
+        }
         Ok(())
+    }
+
+    /// Deletes the server's backups of the rotation's type beyond the newest `keep`.
+    async fn rotate_backups(&self, instance: &InstanceRow, rotation: &Rotation, token: &client::UserToken, request_id: &str) {
+        let query: Vec<(String, String)> = [
+            ("instance_uuid", instance.uuid.as_str()),
+            ("image_type", "backup"),
+            ("backup_type", rotation.backup_type.as_str()),
+            ("sort_key", "created_at"),
+            ("sort_dir", "desc"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let backups = match self.images.list(&query, token, request_id).await {
+            Ok(b) => b,
+            Err(e) => return tracing::warn!(instance = %instance.uuid, error = %e, "backups could not be listed for rotation"),
+        };
+        for old in backups.iter().skip(rotation.keep) {
+            let Some(id) = old["id"].as_str() else { continue };
+            match self.images.delete(id, token, request_id).await {
+                Ok(Ok(())) => tracing::info!(instance = %instance.uuid, image = id, "an old backup was rotated out"),
+                Ok(Err(status)) => tracing::warn!(image = id, %status, "an old backup could not be deleted"),
+                Err(e) => tracing::warn!(image = id, error = %e, "an old backup could not be deleted"),
+            }
+        }
     }
 
     /// Shelves: powers the guest off, uploads its disk into the shelve's image, then

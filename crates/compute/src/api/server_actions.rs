@@ -35,6 +35,8 @@ pub enum ServerAction {
     ShelveOffload,
     /// Unshelve, into a zone (2.77) or onto a host (2.91) when given.
     Unshelve { availability_zone: Option<String>, host: Option<String> },
+    /// Back up into a new image, keeping `rotation` backups of the type.
+    CreateBackup { name: String, rotation: crate::rpc::Rotation, metadata: std::collections::BTreeMap<String, String> },
     /// Snapshot into a new image with this name and metadata.
     CreateImage { name: String, metadata: std::collections::BTreeMap<String, String> },
     /// One of Nova's actions Ferrostack does not carry out yet.
@@ -42,11 +44,10 @@ pub enum ServerAction {
 }
 
 /// Nova's actions that Ferrostack does not carry out yet: each answers 501 saying so.
-const NOT_YET_SERVED: [&str; 25] = [
+const NOT_YET_SERVED: [&str; 24] = [
     "resize",
     "confirmResize",
     "revertResize",
-    "createBackup",
     "migrate",
     "os-migrateLive",
     "evacuate",
@@ -190,6 +191,24 @@ fn unshelve(v: &Value, version: Version) -> Result<ServerAction> {
     Ok(ServerAction::Unshelve { availability_zone, host })
 }
 
+fn create_backup(v: &Value) -> Result<ServerAction> {
+    let obj = v.as_object().ok_or_else(|| invalid("createBackup", v, &format!("{} is not of type 'object'", py_repr(v))))?;
+    only_keys(obj, &["name", "backup_type", "rotation", "metadata"], Some("createBackup"))?;
+    let name = string("name", required(obj, "name", "createBackup")?, 1, 255)?;
+    printable_name(&name)?;
+    let backup_type = string("backup_type", required(obj, "backup_type", "createBackup")?, 0, 255)?;
+    let rotation = required(obj, "rotation", "createBackup")?;
+    let keep = match rotation {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse::<u64>().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| invalid("rotation", rotation, &format!("{} is not a non-negative integer", py_repr(rotation))))?;
+    let metadata = obj.get("metadata").map(|m| metadata("metadata", m)).transpose()?.unwrap_or_default();
+    let rotation = crate::rpc::Rotation { backup_type, keep: usize::try_from(keep).unwrap_or(usize::MAX) };
+    Ok(ServerAction::CreateBackup { name, rotation, metadata })
+}
+
 fn create_image(v: &Value) -> Result<ServerAction> {
     let obj = v.as_object().ok_or_else(|| invalid("createImage", v, &format!("{} is not of type 'object'", py_repr(v))))?;
     only_keys(obj, &["name", "metadata"], Some("createImage"))?;
@@ -234,6 +253,7 @@ pub fn parse_action(body: &Value, version: Version) -> Result<ServerAction> {
         "restore" => no_arguments(name, args).map(|()| ServerAction::Restore),
         "os-resetState" => reset_state(args).map(ServerAction::ResetState),
         "createImage" => create_image(args),
+        "createBackup" => create_backup(args),
         "shelve" => no_arguments(name, args).map(|()| ServerAction::Shelve),
         "shelveOffload" => no_arguments(name, args).map(|()| ServerAction::ShelveOffload),
         "unshelve" => unshelve(args, version),
@@ -299,6 +319,14 @@ mod tests {
         assert_eq!(parse_action(&json!({"unshelve": {"availability_zone": "z"}}), v(77)).unwrap(), to(Some("z"), None));
         assert!(parse_action(&json!({"unshelve": {"host": "h"}}), v(90)).is_err());
         assert_eq!(parse_action(&json!({"unshelve": {"host": "h"}}), v(91)).unwrap(), to(None, Some("h")));
+    }
+
+    #[test]
+    fn a_backup_names_its_type_and_rotation() {
+        let a = parse_action(&json!({"createBackup": {"name": "b", "backup_type": "daily", "rotation": "2"}}), v(1)).unwrap();
+        assert!(matches!(a, ServerAction::CreateBackup { rotation, .. } if rotation.keep == 2 && rotation.backup_type == "daily"));
+        assert!(parse_action(&json!({"createBackup": {"name": "b", "backup_type": "daily", "rotation": -1}}), v(1)).is_err());
+        assert!(parse_action(&json!({"createBackup": {"name": "b", "rotation": 1}}), v(1)).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use common::RequestContext;
 
 use super::servers::{Located, ServerView, image_system_metadata, random_text, refused};
 use super::{Compute, Error, Result};
-use crate::rpc::{AgentClient, Operation, OperationRequest, SnapshotTarget};
+use crate::rpc::{AgentClient, Operation, OperationRequest, Rotation, SnapshotTarget};
 use crate::states::{TaskState, VmState};
 use crate::store::cell::{CellStore, Expected, InstanceChanges, InstanceRow};
 
@@ -28,6 +28,15 @@ pub struct Rebuild {
     pub key_name: Option<Option<String>>,
     pub user_data: Option<Option<String>>,
     pub hostname: Option<String>,
+}
+
+/// The image a snapshot, backup or shelve fills: its name (a shelve's is
+/// `<server name>-shelved`), metadata, and a backup's rotation.
+#[derive(Debug, Clone, Default)]
+struct NewImage {
+    name: Option<String>,
+    metadata: BTreeMap<String, String>,
+    rotation: Option<Rotation>,
 }
 
 /// The vm states each operation is allowed in, the task states it may start from,
@@ -76,6 +85,9 @@ fn rule(op: Operation) -> Rule {
         Operation::Snapshot => {
             r("createImage", "os_compute_api:servers:create_image", &[Active, Stopped, Paused, Suspended], IDLE, TaskState::ImageSnapshot)
         }
+        Operation::Backup => {
+            r("createBackup", "os_compute_api:os-create-backup", &[Active, Stopped, Paused, Suspended], IDLE, TaskState::ImageBackup)
+        }
         Operation::Shelve => {
             r("shelve", "os_compute_api:os-shelve:shelve", &[Active, Stopped, Paused, Suspended], IDLE, TaskState::Shelving)
         }
@@ -95,7 +107,7 @@ const NOT_INHERITED: [&str; 8] =
 /// The image record of a snapshot: its server's image's format and properties (kept in
 /// the instance's system metadata), the caller's `metadata` over them, and the
 /// properties that say where it came from.
-fn snapshot_image(i: &InstanceRow, user_id: &str, name: String, metadata: BTreeMap<String, String>) -> serde_json::Value {
+fn snapshot_image(i: &InstanceRow, user_id: &str, name: String, kind: &str, metadata: BTreeMap<String, String>) -> serde_json::Value {
     let base = |key: &str| i.system_metadata.get(&format!("image_{key}")).cloned();
     let number = |key: &str| base(key).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
     let mut image = serde_json::Map::new();
@@ -114,7 +126,7 @@ fn snapshot_image(i: &InstanceRow, user_id: &str, name: String, metadata: BTreeM
         "disk_format": base("disk_format").unwrap_or_else(|| "raw".into()),
         "container_format": base("container_format").unwrap_or_else(|| "bare".into()),
         "min_ram": number("min_ram"), "min_disk": number("min_disk").max(root_gb),
-        "instance_uuid": i.uuid, "user_id": user_id, "image_type": "snapshot", "base_image_ref": i.image_ref,
+        "instance_uuid": i.uuid, "user_id": user_id, "image_type": kind, "base_image_ref": i.image_ref,
         "image_location": "snapshot", "image_state": "available",
     });
     image.extend(fixed.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
@@ -214,14 +226,30 @@ impl Compute {
         name: String,
         metadata: BTreeMap<String, String>,
     ) -> Result<String> {
-        self.image_from(ctx, token, uuid, Operation::Snapshot, Some(name), metadata).await
+        self.image_from(ctx, token, uuid, Operation::Snapshot, NewImage { name: Some(name), metadata, rotation: None }).await
+    }
+
+    /// Backs a server up into a new image named `name` of `rotation`'s backup type;
+    /// once it is uploaded, that type's older backups beyond `rotation.keep` are
+    /// deleted. Answers the image's id.
+    pub async fn backup_server(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        uuid: &str,
+        name: String,
+        rotation: Rotation,
+        mut metadata: BTreeMap<String, String>,
+    ) -> Result<String> {
+        metadata.insert("backup_type".into(), rotation.backup_type.clone());
+        self.image_from(ctx, token, uuid, Operation::Backup, NewImage { name: Some(name), metadata, rotation: Some(rotation) }).await
     }
 
     /// Shelves a server: its disk goes into a new image (`<name>-shelved`), then it
     /// leaves its host and frees its resources at once (Nova's `shelved_offload_time`
     /// of 0).
     pub async fn shelve_server(&self, ctx: &RequestContext, token: &UserToken, uuid: &str) -> Result<()> {
-        self.image_from(ctx, token, uuid, Operation::Shelve, None, BTreeMap::new()).await.map(|_| ())
+        self.image_from(ctx, token, uuid, Operation::Shelve, NewImage::default()).await.map(|_| ())
     }
 
     /// Offloads a shelved server. Shelving offloads at once here, so no server is ever
@@ -271,7 +299,7 @@ impl Compute {
             cell_uuid,
             availability_zone: zone,
             host,
-            image: SnapshotTarget { image_id, token: token.clone() },
+            image: SnapshotTarget { image_id, token: token.clone(), rotation: None },
         };
         if let Err(e) = self.superconductor.unshelve_instance(&request, &ctx.request_id).await {
             let idle = InstanceChanges { task_state: Some(None), ..Default::default() };
@@ -283,22 +311,16 @@ impl Compute {
 
     /// Creates the image a snapshot or a shelve fills (named `name`, else
     /// `<server name>-shelved`) and has the server's host fill it; answers its id.
-    async fn image_from(
-        &self,
-        ctx: &RequestContext,
-        token: &UserToken,
-        uuid: &str,
-        op: Operation,
-        name: Option<String>,
-        metadata: BTreeMap<String, String>,
-    ) -> Result<String> {
+    async fn image_from(&self, ctx: &RequestContext, token: &UserToken, uuid: &str, op: Operation, new: NewImage) -> Result<String> {
+        let NewImage { name, metadata, rotation } = new;
         let r = rule(op);
         let (_, instance) = self.in_cell(ctx, uuid, r.action).await?;
         self.authorize_instance(ctx, r.policy, &instance)?;
         self.check_unlocked(ctx, &instance)?;
         check_state(r.action, &instance, r.vm_states, r.task_states)?;
         let name = name.unwrap_or_else(|| format!("{}-shelved", instance.display_name));
-        let image = snapshot_image(&instance, &ctx.user_id, name, metadata);
+        let kind = if op == Operation::Backup { "backup" } else { "snapshot" };
+        let image = snapshot_image(&instance, &ctx.user_id, name, kind, metadata);
         self.check_metadata_quota(&instance.project_id, image.as_object().map_or(0, |o| o.len())).await?;
         let created = self.images.create(&image, token, &ctx.request_id).await.map_err(|e| match e.status() {
             Some(400) => Error::BadRequest(format!("The image service refused the snapshot's image: {e}")),
@@ -306,7 +328,7 @@ impl Compute {
             _ => Error::Unavailable(format!("the image service cannot be asked: {e}")),
         })?;
         let image_id = created["id"].as_str().unwrap_or_default().to_owned();
-        let target = SnapshotTarget { image_id: image_id.clone(), token: token.clone() };
+        let target = SnapshotTarget { image_id: image_id.clone(), token: token.clone(), rotation };
         if let Err(e) = self.operate_changing(ctx, uuid, op, InstanceChanges::default(), Some(target)).await {
             if let Err(gone) = self.images.delete(&image_id, token, &ctx.request_id).await {
                 tracing::warn!(image = %image_id, error = %gone, "a refused snapshot's image could not be deleted");

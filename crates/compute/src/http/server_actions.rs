@@ -45,6 +45,20 @@ async fn act(
             }
             return Ok(response);
         }
+        ServerAction::CreateBackup { name, rotation, metadata } => {
+            let keep = rotation.keep;
+            let image_id = s.compute.backup_server(&ctx, &user_token(&headers)?, &id, name, rotation, metadata).await?;
+            if version.at_least(45) {
+                return Ok(json(StatusCode::ACCEPTED, serde_json::json!({"image_id": image_id})));
+            }
+            let mut response = StatusCode::ACCEPTED.into_response();
+            if keep > 0
+                && let Ok(v) = axum::http::HeaderValue::from_str(&format!("{}/v2.1/images/{image_id}", s.endpoint))
+            {
+                response.headers_mut().insert(axum::http::header::LOCATION, v);
+            }
+            return Ok(response);
+        }
         ServerAction::NotServed(action) => {
             // A server that is not there is a 404 first, as it would be in Nova.
             s.compute.show_server(&ctx, &id).await?;

@@ -42,6 +42,8 @@ pub enum Operation {
     Rebuild,
     /// Upload the guest's disk into a queued image.
     Snapshot,
+    /// The same, as a backup: older backups of its type beyond the rotation go.
+    Backup,
     /// Snapshot the guest into a queued image, then remove it from the host and free
     /// its resources (shelve with immediate offload).
     Shelve,
@@ -52,7 +54,7 @@ pub enum Operation {
 
 impl Operation {
     /// One of each operation (reboots once: both kinds share a method).
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 13] = [
         Operation::Start,
         Operation::Stop,
         Operation::Reboot { hard: false },
@@ -62,6 +64,7 @@ impl Operation {
         Operation::Resume,
         Operation::Rebuild,
         Operation::Snapshot,
+        Operation::Backup,
         Operation::Shelve,
         Operation::Unshelve,
         Operation::Terminate,
@@ -79,6 +82,7 @@ impl Operation {
             Operation::Resume => "resume_instance",
             Operation::Rebuild => "rebuild_instance",
             Operation::Snapshot => "snapshot_instance",
+            Operation::Backup => "backup_instance",
             Operation::Shelve => "shelve_instance",
             Operation::Unshelve => "unshelve_instance",
             Operation::Terminate => "terminate_instance",
@@ -106,6 +110,17 @@ pub struct OperationRequest {
 pub struct SnapshotTarget {
     pub image_id: String,
     pub token: client::UserToken,
+    /// For a backup: its type, and how many backups of that type to keep.
+    #[serde(default)]
+    pub rotation: Option<Rotation>,
+}
+
+/// Which of a server's backups a new one rotates out: all but the newest `keep` of
+/// `backup_type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rotation {
+    pub backup_type: String,
+    pub keep: usize,
 }
 
 /// An event another service reports about an instance (Nova's
