@@ -85,7 +85,7 @@ def _request(method, url, token=None, body=None):
 
 
 # Compute features tempest tests that Ferrostack's compute does not have yet.
-COMPUTE_NOT_YET = ["console_output", "shelve_migrate", "cold_migration", "live_migration", "rescue",
+COMPUTE_NOT_YET = ["console_output", "shelve_migrate", "cold_migration", "live_migration",
                    "interface_attach", "attach_encrypted_volume", "config_drive", "metadata_service",
                    "resize", "change_password", "vnc_console", "spice_console", "serial_console", "personality"]
 # The scheduler's filters with `ferrostack up`'s default [scheduler] settings.

@@ -716,3 +716,27 @@ async fn backups_rotate_out_the_oldest_of_their_type() {
     let oldest = c.call(Method::GET, &c.image(&format!("/v2/images/{}", backups[0])), Some(&member.token), None).await;
     assert_eq!(oldest.status, StatusCode::NOT_FOUND, "a rotation of 1 keeps only the newest daily backup");
 }
+
+#[tokio::test]
+async fn a_rescued_server_boots_from_the_rescue_image_until_unrescued() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("rescuer").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("stuck", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
+    let missing = json!({"rescue": {"rescue_image_ref": uuid::Uuid::new_v4().to_string()}});
+    assert_eq!(act(&c, &member.token, &id, missing).await.status, StatusCode::BAD_REQUEST);
+    let r = act(&c, &member.token, &id, json!({"rescue": {"adminPass": "let-me-in"}})).await;
+    assert_eq!((r.status, r.body["adminPass"].as_str()), (StatusCode::OK, Some("let-me-in")), "{}", r.body);
+    let rescued = wait_for(&c, &member.token, &id, "RESCUE").await;
+    assert_eq!(rescued["OS-EXT-STS:vm_state"], "rescued");
+    let r = act(&c, &member.token, &id, json!({"rescue": null})).await;
+    assert_eq!(fault(&r, "conflictingRequest"), format!("Cannot 'rescue' instance {id} while it is in vm_state rescued"));
+    assert_eq!(act(&c, &member.token, &id, json!({"unrescue": null})).await.status, StatusCode::ACCEPTED);
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+    assert_eq!(act(&c, &member.token, &id, json!({"unrescue": null})).await.status, StatusCode::CONFLICT);
+}

@@ -62,6 +62,12 @@ pub trait Driver: Send + Sync {
     /// Creates and boots the instance's guest.
     async fn spawn(&self, instance: &InstanceRow) -> Result<(), DriverError>;
 
+    /// Boots the guest from `rescue_image` with its own disk attached.
+    async fn rescue(&self, instance: &InstanceRow, rescue_image: &str) -> Result<(), DriverError>;
+
+    /// Boots a rescued guest from its own disk again.
+    async fn unrescue(&self, uuid: &str) -> Result<(), DriverError>;
+
     /// The guest's disk as it is now, for a snapshot.
     async fn snapshot(&self, uuid: &str) -> Result<SnapshotSource, DriverError>;
 

@@ -34,6 +34,8 @@ struct FakeGuest {
     memory_mb: i64,
     disk_gb: i64,
     power: PowerState,
+    /// Booted from a rescue image.
+    rescued: bool,
 }
 
 /// A fake hypervisor on one host.
@@ -112,12 +114,35 @@ impl Driver for FakeDriver {
             memory_mb: size("memory_mb"),
             disk_gb: size("root_gb") + size("ephemeral_gb"),
             power: PowerState::Running,
+            rescued: false,
         };
         let mut guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
         if guests.contains_key(&instance.uuid) {
             return Err(DriverError::WrongState(format!("instance {} exists on this host already", instance.uuid)));
         }
         guests.insert(instance.uuid.clone(), guest);
+        Ok(())
+    }
+
+    async fn rescue(&self, instance: &InstanceRow, _rescue_image: &str) -> Result<(), DriverError> {
+        let mut guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
+        let guest = guests.get_mut(&instance.uuid).ok_or_else(|| DriverError::NoGuest(instance.uuid.clone()))?;
+        if guest.rescued {
+            return Err(DriverError::WrongState(format!("instance {} is rescued already", instance.uuid)));
+        }
+        guest.rescued = true;
+        guest.power = PowerState::Running;
+        Ok(())
+    }
+
+    async fn unrescue(&self, uuid: &str) -> Result<(), DriverError> {
+        let mut guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
+        let guest = guests.get_mut(uuid).ok_or_else(|| DriverError::NoGuest(uuid.to_owned()))?;
+        if !guest.rescued {
+            return Err(DriverError::WrongState(format!("instance {uuid} is not rescued")));
+        }
+        guest.rescued = false;
+        guest.power = PowerState::Running;
         Ok(())
     }
 

@@ -28,6 +28,8 @@ fn outcome(op: Operation) -> Outcome {
         Operation::Suspend => (TaskState::Suspending, VmState::Suspended, "suspend"),
         Operation::Resume => (TaskState::Resuming, VmState::Active, "resume"),
         Operation::Rebuild => (TaskState::Rebuilding, VmState::Active, "rebuild"),
+        Operation::Rescue => (TaskState::Rescuing, VmState::Rescued, "rescue"),
+        Operation::Unrescue => (TaskState::Unrescuing, VmState::Active, "unrescue"),
         // A snapshot leaves the vm state as it found it (see `operate`).
         Operation::Snapshot => (TaskState::ImageSnapshot, VmState::Active, "snapshot"),
         Operation::Backup => (TaskState::ImageBackup, VmState::Active, "snapshot"),
@@ -150,7 +152,7 @@ impl Inner {
 
     /// Carries out an operation the API accepted (and set the task state of).
     pub(crate) async fn operate(&self, request: OperationRequest, request_id: &str) {
-        let OperationRequest { instance, operation, snapshot, selection } = request;
+        let OperationRequest { instance, operation, snapshot, selection, rescue_image } = request;
         let uuid = instance.uuid.clone();
         let event = format!("compute_{}", operation.method());
         let o = outcome(operation);
@@ -167,6 +169,8 @@ impl Inner {
             Operation::Suspend => self.driver.suspend(&uuid).await,
             Operation::Resume => self.driver.resume(&uuid).await,
             Operation::Rebuild => self.respawn(&instance).await,
+            Operation::Rescue => self.driver.rescue(&instance, rescue_image.as_deref().unwrap_or(&instance.image_ref)).await,
+            Operation::Unrescue => self.driver.unrescue(&uuid).await,
             Operation::Snapshot | Operation::Backup => {
                 self.snapshot(&instance, snapshot.as_ref(), TaskState::ImageUploading, request_id).await
             }

@@ -37,6 +37,10 @@ pub enum ServerAction {
     Unshelve { availability_zone: Option<String>, host: Option<String> },
     /// Back up into a new image, keeping `rotation` backups of the type.
     CreateBackup { name: String, rotation: crate::rpc::Rotation, metadata: std::collections::BTreeMap<String, String> },
+    /// Rescue, with this admin password and from this image when given.
+    Rescue { admin_pass: Option<String>, image: Option<String> },
+    /// Unrescue.
+    Unrescue,
     /// Snapshot into a new image with this name and metadata.
     CreateImage { name: String, metadata: std::collections::BTreeMap<String, String> },
     /// One of Nova's actions Ferrostack does not carry out yet.
@@ -44,7 +48,7 @@ pub enum ServerAction {
 }
 
 /// Nova's actions that Ferrostack does not carry out yet: each answers 501 saying so.
-const NOT_YET_SERVED: [&str; 24] = [
+const NOT_YET_SERVED: [&str; 22] = [
     "resize",
     "confirmResize",
     "revertResize",
@@ -52,8 +56,6 @@ const NOT_YET_SERVED: [&str; 24] = [
     "os-migrateLive",
     "evacuate",
     "os-getConsoleOutput",
-    "rescue",
-    "unrescue",
     "changePassword",
     "addSecurityGroup",
     "removeSecurityGroup",
@@ -209,6 +211,18 @@ fn create_backup(v: &Value) -> Result<ServerAction> {
     Ok(ServerAction::CreateBackup { name, rotation, metadata })
 }
 
+fn rescue(v: &Value) -> Result<ServerAction> {
+    let obj = match v {
+        Value::Null => return Ok(ServerAction::Rescue { admin_pass: None, image: None }),
+        Value::Object(o) => o,
+        other => return Err(invalid("rescue", other, &format!("{} is not of type 'object', 'null'", py_repr(other)))),
+    };
+    only_keys(obj, &["adminPass", "rescue_image_ref"], Some("rescue"))?;
+    let admin_pass = obj.get("adminPass").map(|p| string("adminPass", p, 0, 255)).transpose()?;
+    let image = obj.get("rescue_image_ref").map(|i| string("rescue_image_ref", i, 1, 255)).transpose()?.map(|i| reference(&i));
+    Ok(ServerAction::Rescue { admin_pass, image })
+}
+
 fn create_image(v: &Value) -> Result<ServerAction> {
     let obj = v.as_object().ok_or_else(|| invalid("createImage", v, &format!("{} is not of type 'object'", py_repr(v))))?;
     only_keys(obj, &["name", "metadata"], Some("createImage"))?;
@@ -254,6 +268,8 @@ pub fn parse_action(body: &Value, version: Version) -> Result<ServerAction> {
         "os-resetState" => reset_state(args).map(ServerAction::ResetState),
         "createImage" => create_image(args),
         "createBackup" => create_backup(args),
+        "rescue" => rescue(args),
+        "unrescue" => no_arguments(name, args).map(|()| ServerAction::Unrescue),
         "shelve" => no_arguments(name, args).map(|()| ServerAction::Shelve),
         "shelveOffload" => no_arguments(name, args).map(|()| ServerAction::ShelveOffload),
         "unshelve" => unshelve(args, version),

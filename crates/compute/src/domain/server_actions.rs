@@ -94,6 +94,8 @@ fn rule(op: Operation) -> Rule {
         Operation::Unshelve => {
             r("unshelve", "os_compute_api:os-shelve:unshelve", &[Shelved, ShelvedOffloaded], IDLE, TaskState::Unshelving)
         }
+        Operation::Rescue => r("rescue", "os_compute_api:os-rescue", &[Active, Stopped, Error], IDLE, TaskState::Rescuing),
+        Operation::Unrescue => r("unrescue", "os_compute_api:os-unrescue", &[Rescued], IDLE, TaskState::Unrescuing),
         Operation::Rebuild => r("rebuild", "os_compute_api:servers:rebuild", &[Active, Stopped, Error], IDLE, TaskState::Rebuilding),
         Operation::Terminate => r("delete", "os_compute_api:servers:delete", &[], &[], TaskState::Deleting),
     }
@@ -154,7 +156,7 @@ impl Compute {
     /// Asks the server's host to carry out `op` (any operation but `Terminate`, which
     /// is a delete), after checking policy, the lock and the states.
     pub async fn operate_server(&self, ctx: &RequestContext, uuid: &str, op: Operation) -> Result<()> {
-        self.operate_changing(ctx, uuid, op, InstanceChanges::default(), None).await.map(|_| ())
+        self.operate_changing(ctx, uuid, op, InstanceChanges::default(), None, None).await.map(|_| ())
     }
 
     /// Rebuilds a server from `rebuild.image_ref` on its host; answers the server as
@@ -203,7 +205,7 @@ impl Compute {
             hostname: rebuild.hostname.clone(),
             ..Default::default()
         };
-        let (store, updated) = self.operate_changing(ctx, uuid, Operation::Rebuild, changes, None).await?;
+        let (store, updated) = self.operate_changing(ctx, uuid, Operation::Rebuild, changes, None, None).await?;
         let instance = match &rebuild.metadata {
             Some(m) => {
                 let metadata = store.set_metadata(uuid, m, true).await?;
@@ -329,7 +331,7 @@ impl Compute {
         })?;
         let image_id = created["id"].as_str().unwrap_or_default().to_owned();
         let target = SnapshotTarget { image_id: image_id.clone(), token: token.clone(), rotation };
-        if let Err(e) = self.operate_changing(ctx, uuid, op, InstanceChanges::default(), Some(target)).await {
+        if let Err(e) = self.operate_changing(ctx, uuid, op, InstanceChanges::default(), Some(target), None).await {
             if let Err(gone) = self.images.delete(&image_id, token, &ctx.request_id).await {
                 tracing::warn!(image = %image_id, error = %gone, "a refused snapshot's image could not be deleted");
             }
@@ -347,6 +349,7 @@ impl Compute {
         op: Operation,
         mut changes: InstanceChanges,
         snapshot: Option<SnapshotTarget>,
+        rescue_image: Option<String>,
     ) -> Result<(&CellStore, InstanceRow)> {
         let r = rule(op);
         let (store, cell_uuid, instance) = match self.locate(ctx, uuid).await? {
@@ -371,7 +374,7 @@ impl Compute {
         store.start_action(uuid, &ctx.request_id, r.action, &instance.project_id, &ctx.user_id).await?;
         let cell = self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
         let agents = AgentClient::new(self.buses.of(cell)?);
-        let request = OperationRequest { instance: updated, operation: op, snapshot, selection: None };
+        let request = OperationRequest { instance: updated, operation: op, snapshot, selection: None, rescue_image };
         if let Err(e) = agents.operate(&host, &request, &ctx.request_id).await {
             let revert = InstanceChanges { task_state: Some(None), ..Default::default() };
             let _ = store.update_instance(uuid, &revert, &Expected { task_states: Some(vec![Some(r.sets)]), vm_states: None }).await;
@@ -402,6 +405,32 @@ impl Compute {
         store.update_instance(uuid, &changes, &Default::default()).await.map_err(|e| refused(uuid, e))?;
         store.start_action(uuid, &ctx.request_id, "unlock", &instance.project_id, &ctx.user_id).await?;
         Ok(())
+    }
+
+    /// Rescues a server: its host boots it from `image` (its own image unless given)
+    /// with its disk attached; answers the rescue's admin password.
+    pub async fn rescue_server(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        uuid: &str,
+        admin_pass: Option<String>,
+        image: Option<String>,
+    ) -> Result<String> {
+        let image = match image {
+            Some(id) => {
+                let found = self.images.get(&id, token, &ctx.request_id).await;
+                found
+                    .map_err(|e| Error::Unavailable(format!("the image service cannot be asked: {e}")))?
+                    .ok_or_else(|| Error::BadRequest(format!("Image {id} could not be found.")))?;
+                Some(id)
+            }
+            None => None,
+        };
+        let (_, instance) = self.in_cell(ctx, uuid, "rescue").await?;
+        let image = image.unwrap_or(instance.image_ref);
+        self.operate_changing(ctx, uuid, Operation::Rescue, InstanceChanges::default(), None, Some(image)).await?;
+        Ok(admin_pass.unwrap_or_else(|| random_text(12)))
     }
 
     /// Sets a server's vm state (`active` or `error`) and clears its task, for an admin

@@ -573,7 +573,13 @@ impl Compute {
                         let cell =
                             self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
                         let agents = AgentClient::new(self.buses.of(cell)?);
-                        let request = OperationRequest { instance, operation: Operation::Terminate, snapshot: None, selection: None };
+                        let request = OperationRequest {
+                            instance,
+                            operation: Operation::Terminate,
+                            snapshot: None,
+                            selection: None,
+                            rescue_image: None,
+                        };
                         agents
                             .operate(&host, &request, &ctx.request_id)
                             .await

@@ -59,6 +59,11 @@ async fn act(
             }
             return Ok(response);
         }
+        ServerAction::Rescue { admin_pass, image } => {
+            let admin_pass = s.compute.rescue_server(&ctx, &user_token(&headers)?, &id, admin_pass, image).await?;
+            return Ok(json(StatusCode::OK, serde_json::json!({"adminPass": admin_pass})));
+        }
+        ServerAction::Unrescue => s.compute.operate_server(&ctx, &id, crate::rpc::Operation::Unrescue).await?,
         ServerAction::NotServed(action) => {
             // A server that is not there is a 404 first, as it would be in Nova.
             s.compute.show_server(&ctx, &id).await?;

@@ -40,6 +40,10 @@ pub enum Operation {
     Resume,
     /// Respawn from the image the instance now names (the API has set it).
     Rebuild,
+    /// Boot the guest from a rescue image, its own disk attached.
+    Rescue,
+    /// Boot the guest from its own disk again.
+    Unrescue,
     /// Upload the guest's disk into a queued image.
     Snapshot,
     /// The same, as a backup: older backups of its type beyond the rotation go.
@@ -54,7 +58,7 @@ pub enum Operation {
 
 impl Operation {
     /// One of each operation (reboots once: both kinds share a method).
-    pub const ALL: [Operation; 13] = [
+    pub const ALL: [Operation; 15] = [
         Operation::Start,
         Operation::Stop,
         Operation::Reboot { hard: false },
@@ -63,6 +67,8 @@ impl Operation {
         Operation::Suspend,
         Operation::Resume,
         Operation::Rebuild,
+        Operation::Rescue,
+        Operation::Unrescue,
         Operation::Snapshot,
         Operation::Backup,
         Operation::Shelve,
@@ -81,6 +87,8 @@ impl Operation {
             Operation::Suspend => "suspend_instance",
             Operation::Resume => "resume_instance",
             Operation::Rebuild => "rebuild_instance",
+            Operation::Rescue => "rescue_instance",
+            Operation::Unrescue => "unrescue_instance",
             Operation::Snapshot => "snapshot_instance",
             Operation::Backup => "backup_instance",
             Operation::Shelve => "shelve_instance",
@@ -102,6 +110,9 @@ pub struct OperationRequest {
     /// For an unshelve: the node the scheduler chose and claimed.
     #[serde(default)]
     pub selection: Option<Selection>,
+    /// For a rescue: the image to boot from.
+    #[serde(default)]
+    pub rescue_image: Option<String>,
 }
 
 /// The queued image a snapshot fills, and the token of the user it is for (Glance lets

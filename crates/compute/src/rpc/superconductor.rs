@@ -130,6 +130,7 @@ impl Superconductor {
             operation: super::Operation::Unshelve,
             snapshot: Some(r.image),
             selection: Some(selection),
+            rescue_image: None,
         };
         let bus = self.buses.of(cell).map_err(|e| e.to_string())?;
         AgentClient::new(bus).operate(&host, &request, request_id).await.map_err(|e| e.to_string())
