@@ -740,3 +740,38 @@ async fn a_rescued_server_boots_from_the_rescue_image_until_unrescued() {
     wait_for(&c, &member.token, &id, "ACTIVE").await;
     assert_eq!(act(&c, &member.token, &id, json!({"unrescue": null})).await.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn os_hosts_lists_hosts_and_what_each_project_uses_on_one() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("hosted").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("on-host", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    let s = wait_for(&c, &admin, &id, "ACTIVE").await;
+    let host = s["OS-EXT-SRV-ATTR:host"].as_str().unwrap().to_owned();
+
+    let r = at(&c, &admin, "2.42", Method::GET, "/os-hosts?zone=nova", None).await;
+    assert_eq!(r.body["hosts"], json!([{"host_name": host, "service": "compute", "zone": "nova"}]), "{}", r.body);
+    assert_eq!(at(&c, &admin, "2.43", Method::GET, "/os-hosts", None).await.status, StatusCode::NOT_FOUND, "gone from 2.43");
+    assert_eq!(at(&c, &member.token, "2.1", Method::GET, "/os-hosts", None).await.status, StatusCode::FORBIDDEN);
+
+    let r = at(&c, &admin, "2.1", Method::GET, &format!("/os-hosts/{host}"), None).await;
+    let lines = r.body["host"].as_array().unwrap();
+    let projects: Vec<&str> = lines.iter().map(|l| l["resource"]["project"].as_str().unwrap()).collect();
+    assert_eq!(projects, ["(total)", "(used_now)", "(used_max)", member.project_id.as_str()]);
+    assert_eq!((lines[3]["resource"]["cpu"].as_i64(), lines[3]["resource"]["memory_mb"].as_i64()), (Some(1), Some(512)));
+    assert_eq!(at(&c, &admin, "2.1", Method::GET, "/os-hosts/no-such-host", None).await.status, StatusCode::NOT_FOUND);
+
+    let r = at(&c, &admin, "2.1", Method::PUT, &format!("/os-hosts/{host}"), Some(json!({"status": "disable"}))).await;
+    assert_eq!(r.body, json!({"host": host, "status": "disabled"}));
+    let services = at(&c, &admin, "2.1", Method::GET, "/os-services?binary=nova-compute", None).await;
+    assert_eq!(services.body["services"][0]["status"], "disabled");
+    assert_eq!(
+        at(&c, &admin, "2.1", Method::PUT, &format!("/os-hosts/{host}"), Some(json!({"status": "off"}))).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(at(&c, &admin, "2.1", Method::GET, &format!("/os-hosts/{host}/reboot"), None).await.status, StatusCode::NOT_IMPLEMENTED);
+}

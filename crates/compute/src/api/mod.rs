@@ -4,6 +4,7 @@
 
 pub mod aggregates;
 pub mod flavors;
+pub mod hosts;
 pub mod hypervisors;
 pub mod images;
 pub mod instance_actions;

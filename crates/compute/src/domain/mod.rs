@@ -5,6 +5,7 @@ pub mod aggregates;
 pub mod cells;
 pub mod extra_specs;
 pub mod flavors;
+pub mod hosts;
 pub mod hypervisors;
 pub mod images;
 pub mod instance_actions;

@@ -4,6 +4,7 @@
 mod aggregates;
 mod error;
 mod flavors;
+mod hosts;
 mod hypervisors;
 mod images;
 mod instance_actions;
@@ -91,6 +92,7 @@ fn resources() -> Router<AppState> {
         .merge(services::routes())
         .merge(simple_tenant_usage::routes())
         .merge(hypervisors::routes())
+        .merge(hosts::routes())
         .merge(images::routes())
         .merge(aggregates::routes())
         .merge(quotas::routes())
