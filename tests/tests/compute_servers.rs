@@ -135,6 +135,14 @@ async fn a_server_boots_runs_its_power_actions_and_is_deleted() {
     let seen_by_admin = at(&c, &admin, "2.96", Method::GET, &format!("/servers/{id}"), None).await;
     let host = seen_by_admin.body["server"]["OS-EXT-SRV-ATTR:host"].as_str().expect("admins see the host").to_owned();
     assert_eq!(seen_by_admin.body["server"]["host_status"], "UP");
+    let r = at(&c, &admin, "2.48", Method::GET, &format!("/servers/{id}/diagnostics"), None).await;
+    assert_eq!(
+        (r.body["state"].as_str(), r.body["num_cpus"].as_i64(), r.body["memory_details"]["maximum"].as_i64()),
+        (Some("running"), Some(1), Some(512)),
+        "{}",
+        r.body
+    );
+    assert_eq!(at(&c, &member.token, "2.48", Method::GET, &format!("/servers/{id}/diagnostics"), None).await.status, StatusCode::FORBIDDEN);
     let r = at(&c, &admin, "2.53", Method::GET, "/os-hypervisors?with_servers=true", None).await;
     assert_eq!(r.body["hypervisors"][0]["servers"][0]["uuid"], id.as_str(), "{}", r.body);
     let r = at(&c, &admin, "2.1", Method::GET, &format!("/os-hypervisors/{host}/servers"), None).await;

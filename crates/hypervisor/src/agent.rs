@@ -213,6 +213,11 @@ impl bus::Handler for Handler {
                 self.0.build(build, &message.request_id).await;
                 Ok(Value::Null)
             }
+            "get_instance_diagnostics" => {
+                let uuid = message.args["uuid"].as_str().ok_or("get_instance_diagnostics names no instance")?;
+                let d = self.0.driver.diagnostics(uuid).await.map_err(driver_error)?;
+                serde_json::to_value(d).map_err(|e| e.to_string())
+            }
             "external_instance_event" => {
                 let events = serde_json::from_value(message.args).map_err(|e| parse("external_instance_event", e))?;
                 self.0.external_events(events, &message.request_id).await;

@@ -68,6 +68,9 @@ pub trait Driver: Send + Sync {
     /// Boots a rescued guest from its own disk again.
     async fn unrescue(&self, uuid: &str) -> Result<(), DriverError>;
 
+    /// What the guest is and holds.
+    async fn diagnostics(&self, uuid: &str) -> Result<compute::rpc::GuestDiagnostics, DriverError>;
+
     /// The guest's disk as it is now, for a snapshot.
     async fn snapshot(&self, uuid: &str) -> Result<SnapshotSource, DriverError>;
 

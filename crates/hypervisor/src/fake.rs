@@ -36,6 +36,7 @@ struct FakeGuest {
     power: PowerState,
     /// Booted from a rescue image.
     rescued: bool,
+    started: Instant,
 }
 
 /// A fake hypervisor on one host.
@@ -115,6 +116,7 @@ impl Driver for FakeDriver {
             disk_gb: size("root_gb") + size("ephemeral_gb"),
             power: PowerState::Running,
             rescued: false,
+            started: Instant::now(),
         };
         let mut guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
         if guests.contains_key(&instance.uuid) {
@@ -122,6 +124,30 @@ impl Driver for FakeDriver {
         }
         guests.insert(instance.uuid.clone(), guest);
         Ok(())
+    }
+
+    async fn diagnostics(&self, uuid: &str) -> Result<compute::rpc::GuestDiagnostics, DriverError> {
+        let guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
+        let guest = guests.get(uuid).ok_or_else(|| DriverError::NoGuest(uuid.to_owned()))?;
+        let state = match guest.power {
+            PowerState::Running => "running",
+            PowerState::Paused => "paused",
+            PowerState::Shutdown => "shutdown",
+            PowerState::Suspended => "suspended",
+            PowerState::Crashed => "crashed",
+            _ => "pending",
+        };
+        Ok(compute::rpc::GuestDiagnostics {
+            state: state.into(),
+            driver: "fake".into(),
+            hypervisor: "fake".into(),
+            hypervisor_os: "fake".into(),
+            uptime: i64::try_from(guest.started.elapsed().as_secs()).unwrap_or(i64::MAX),
+            config_drive: false,
+            num_cpus: guest.vcpus,
+            memory_mb: guest.memory_mb,
+            disks_gb: vec![guest.disk_gb],
+        })
     }
 
     async fn rescue(&self, instance: &InstanceRow, _rescue_image: &str) -> Result<(), DriverError> {

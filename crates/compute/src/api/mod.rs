@@ -11,6 +11,7 @@ pub mod instance_actions;
 pub mod keypairs;
 pub mod quotas;
 pub mod server_actions;
+pub mod server_diagnostics;
 pub mod server_external_events;
 pub mod server_groups;
 pub mod servers;

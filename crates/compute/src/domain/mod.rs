@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod policy;
 pub mod quotas;
 pub mod server_actions;
+pub mod server_diagnostics;
 pub mod server_external_events;
 pub mod server_groups;
 pub mod server_metadata;

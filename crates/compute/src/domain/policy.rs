@@ -13,7 +13,7 @@ const PROJECT_MEMBER_OR_ADMIN: &str = "(role:member and project_id:%(project_id)
 const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
 
 /// Every rule compute consults, with Nova's default.
-pub const DEFAULT_RULES: [(&str, &str); 106] = [
+pub const DEFAULT_RULES: [(&str, &str); 107] = [
     ("context_is_admin", "role:admin"),
     ("os_compute_api:os-flavor-manage:create", ADMIN),
     ("os_compute_api:os-flavor-manage:update", ADMIN),
@@ -82,6 +82,7 @@ pub const DEFAULT_RULES: [(&str, &str); 106] = [
     ("os_compute_api:servers:create_image", PROJECT_MEMBER_OR_ADMIN),
     ("os_compute_api:os-create-backup", PROJECT_MEMBER_OR_ADMIN),
     ("os_compute_api:os-hosts:list", ADMIN),
+    ("os_compute_api:os-server-diagnostics", ADMIN),
     ("os_compute_api:os-hosts:show", ADMIN),
     ("os_compute_api:os-hosts:update", ADMIN),
     ("os_compute_api:os-rescue", PROJECT_MEMBER_OR_ADMIN),

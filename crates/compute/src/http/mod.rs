@@ -11,6 +11,7 @@ mod instance_actions;
 mod keypairs;
 mod quotas;
 mod server_actions;
+mod server_diagnostics;
 mod server_external_events;
 mod server_groups;
 mod server_metadata;
@@ -99,6 +100,7 @@ fn resources() -> Router<AppState> {
         .merge(server_groups::routes())
         .merge(servers::routes())
         .merge(server_actions::routes())
+        .merge(server_diagnostics::routes())
         .merge(server_external_events::routes())
         .merge(server_metadata::routes())
         .merge(server_tags::routes())

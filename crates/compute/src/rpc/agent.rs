@@ -152,6 +152,24 @@ pub struct ExternalEvents {
     pub events: Vec<ExternalEvent>,
 }
 
+/// What a guest is and holds, as its hypervisor sees it (Nova's diagnostics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestDiagnostics {
+    /// `running`, `paused`, `shutdown`, `suspended`, `pending` or `crashed`.
+    pub state: String,
+    /// The driver and the hypervisor it drives (`fake`, `libvirt`/`qemu`).
+    pub driver: String,
+    pub hypervisor: String,
+    pub hypervisor_os: String,
+    /// Seconds since the guest was started.
+    pub uptime: i64,
+    pub config_drive: bool,
+    pub num_cpus: i64,
+    pub memory_mb: i64,
+    /// Each disk's size (GiB).
+    pub disks_gb: Vec<i64>,
+}
+
 /// The way to a cell's agents.
 #[derive(Clone)]
 pub struct AgentClient {
@@ -172,6 +190,17 @@ impl AgentClient {
     /// Asks the chosen host to build an instance.
     pub async fn build_and_run_instance(&self, build: &BuildRequest, request_id: &str) -> Result<(), BusError> {
         self.cast(&build.selection.host, "build_and_run_instance", args(build), request_id).await
+    }
+
+    /// What the instance's host says about its guest.
+    pub async fn diagnostics(&self, host: &str, uuid: &str, request_id: &str) -> Result<GuestDiagnostics, BusError> {
+        let message = Message {
+            method: "get_instance_diagnostics".into(),
+            args: serde_json::json!({"uuid": uuid}),
+            request_id: request_id.to_owned(),
+        };
+        let answer = self.bus.call(&Target::server(COMPUTE_TOPIC, host), message, std::time::Duration::from_secs(30)).await?;
+        serde_json::from_value(answer).map_err(|e| BusError::Transport(format!("malformed diagnostics: {e}")))
     }
 
     /// Tells the instance's host what other services report about it.

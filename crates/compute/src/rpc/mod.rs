@@ -15,7 +15,9 @@ use bus::{Bus, BusError, Message, Target};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use agent::{AgentClient, BuildRequest, ExternalEvent, ExternalEvents, Operation, OperationRequest, Rotation, SnapshotTarget};
+pub use agent::{
+    AgentClient, BuildRequest, ExternalEvent, ExternalEvents, GuestDiagnostics, Operation, OperationRequest, Rotation, SnapshotTarget,
+};
 pub use conductor::{Conductor, ConductorService};
 pub use superconductor::{Superconductor, SuperconductorClient, UnshelveRequest};
 
