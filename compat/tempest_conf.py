@@ -87,7 +87,7 @@ def _request(method, url, token=None, body=None):
 # Compute features tempest tests that Ferrostack's compute does not have yet.
 COMPUTE_NOT_YET = ["console_output", "shelve_migrate", "cold_migration", "live_migration",
                    "interface_attach", "attach_encrypted_volume", "config_drive", "metadata_service",
-                   "resize", "change_password", "vnc_console", "spice_console", "serial_console", "personality"]
+                   "resize", "vnc_console", "spice_console", "serial_console", "personality"]
 # The scheduler's filters with `ferrostack up`'s default [scheduler] settings.
 SCHEDULER_FILTERS = ["AvailabilityZoneFilter", "ComputeFilter", "ComputeCapabilitiesFilter", "ImagePropertiesFilter",
                      "ServerGroupAntiAffinityFilter", "ServerGroupAffinityFilter", "SameHostFilter", "DifferentHostFilter"]
@@ -251,6 +251,7 @@ def main(argv=None):
         "pause": "true",
         "suspend": "true",
         "enable_instance_password": "true",
+        "change_password": "true",
         "scheduler_enabled_filters": ",".join(SCHEDULER_FILTERS),
     }
     c["network-feature-enabled"] = {"ipv6_subnet_attributes": "true"}

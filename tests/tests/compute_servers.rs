@@ -783,3 +783,27 @@ async fn os_hosts_lists_hosts_and_what_each_project_uses_on_one() {
     );
     assert_eq!(at(&c, &admin, "2.1", Method::GET, &format!("/os-hosts/{host}/reboot"), None).await.status, StatusCode::NOT_IMPLEMENTED);
 }
+
+#[tokio::test]
+async fn a_running_servers_password_is_changed_by_its_host() {
+    let c = TestCloud::start_with(config()).await;
+    let admin = c.admin_token().await;
+    let member = c.project_member("passworder").await;
+    let image = make_image(&c, &admin).await;
+    host_ready(&c, &admin).await;
+    let r = at(&c, &member.token, "2.96", Method::POST, "/servers", Some(server("pw", &image, "1"))).await;
+    let id = r.body["server"]["id"].as_str().unwrap().to_owned();
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+
+    assert_eq!(act(&c, &member.token, &id, json!({"changePassword": {"adminPass": "n3w-secret"}})).await.status, StatusCode::ACCEPTED);
+    wait_for(&c, &member.token, &id, "ACTIVE").await;
+    let r = at(&c, &admin, "2.96", Method::GET, &format!("/servers/{id}/os-instance-actions"), None).await;
+    assert_eq!(r.body["instanceActions"][0]["action"], "changePassword");
+    let bad = act(&c, &member.token, &id, json!({"changePassword": {"adminPass": 42}})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(!bad.body.to_string().contains("42"), "a password is never quoted back: {}", bad.body);
+    assert_eq!(act(&c, &member.token, &id, json!({"os-stop": null})).await.status, StatusCode::ACCEPTED);
+    wait_for(&c, &member.token, &id, "SHUTOFF").await;
+    let r = act(&c, &member.token, &id, json!({"changePassword": {"adminPass": "x"}})).await;
+    assert_eq!(fault(&r, "conflictingRequest"), format!("Cannot 'changePassword' instance {id} while it is in vm_state stopped"));
+}

@@ -68,6 +68,9 @@ pub trait Driver: Send + Sync {
     /// Boots a rescued guest from its own disk again.
     async fn unrescue(&self, uuid: &str) -> Result<(), DriverError>;
 
+    /// Sets the guest's admin password.
+    async fn set_admin_password(&self, uuid: &str, password: &str) -> Result<(), DriverError>;
+
     /// What the guest is and holds.
     async fn diagnostics(&self, uuid: &str) -> Result<compute::rpc::GuestDiagnostics, DriverError>;
 

@@ -126,6 +126,16 @@ impl Driver for FakeDriver {
         Ok(())
     }
 
+    /// A fake guest has no accounts: a running one takes any password, keeping none.
+    async fn set_admin_password(&self, uuid: &str, _password: &str) -> Result<(), DriverError> {
+        let guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
+        let guest = guests.get(uuid).ok_or_else(|| DriverError::NoGuest(uuid.to_owned()))?;
+        if guest.power != PowerState::Running {
+            return Err(DriverError::WrongState(format!("instance {uuid} is not running: its password cannot be set")));
+        }
+        Ok(())
+    }
+
     async fn diagnostics(&self, uuid: &str) -> Result<compute::rpc::GuestDiagnostics, DriverError> {
         let guests = self.guests.lock().expect("the fake driver's lock is never poisoned");
         let guest = guests.get(uuid).ok_or_else(|| DriverError::NoGuest(uuid.to_owned()))?;

@@ -30,6 +30,7 @@ fn outcome(op: Operation) -> Outcome {
         Operation::Rebuild => (TaskState::Rebuilding, VmState::Active, "rebuild"),
         Operation::Rescue => (TaskState::Rescuing, VmState::Rescued, "rescue"),
         Operation::Unrescue => (TaskState::Unrescuing, VmState::Active, "unrescue"),
+        Operation::ChangePassword => (TaskState::UpdatingPassword, VmState::Active, "set_admin_password"),
         // A snapshot leaves the vm state as it found it (see `operate`).
         Operation::Snapshot => (TaskState::ImageSnapshot, VmState::Active, "snapshot"),
         Operation::Backup => (TaskState::ImageBackup, VmState::Active, "snapshot"),
@@ -152,7 +153,7 @@ impl Inner {
 
     /// Carries out an operation the API accepted (and set the task state of).
     pub(crate) async fn operate(&self, request: OperationRequest, request_id: &str) {
-        let OperationRequest { instance, operation, snapshot, selection, rescue_image } = request;
+        let OperationRequest { instance, operation, snapshot, selection, rescue_image, admin_password } = request;
         let uuid = instance.uuid.clone();
         let event = format!("compute_{}", operation.method());
         let o = outcome(operation);
@@ -171,6 +172,10 @@ impl Inner {
             Operation::Rebuild => self.respawn(&instance).await,
             Operation::Rescue => self.driver.rescue(&instance, rescue_image.as_deref().unwrap_or(&instance.image_ref)).await,
             Operation::Unrescue => self.driver.unrescue(&uuid).await,
+            Operation::ChangePassword => match &admin_password {
+                Some(p) => self.driver.set_admin_password(&uuid, &p.0).await,
+                None => Err(DriverError::Failed("a password change carries no password".into())),
+            },
             Operation::Snapshot | Operation::Backup => {
                 self.snapshot(&instance, snapshot.as_ref(), TaskState::ImageUploading, request_id).await
             }

@@ -41,6 +41,8 @@ pub enum ServerAction {
     Rescue { admin_pass: Option<String>, image: Option<String> },
     /// Unrescue.
     Unrescue,
+    /// Set the guest's admin password.
+    ChangePassword(String),
     /// Snapshot into a new image with this name and metadata.
     CreateImage { name: String, metadata: std::collections::BTreeMap<String, String> },
     /// One of Nova's actions Ferrostack does not carry out yet.
@@ -48,7 +50,7 @@ pub enum ServerAction {
 }
 
 /// Nova's actions that Ferrostack does not carry out yet: each answers 501 saying so.
-const NOT_YET_SERVED: [&str; 22] = [
+const NOT_YET_SERVED: [&str; 21] = [
     "resize",
     "confirmResize",
     "revertResize",
@@ -56,7 +58,6 @@ const NOT_YET_SERVED: [&str; 22] = [
     "os-migrateLive",
     "evacuate",
     "os-getConsoleOutput",
-    "changePassword",
     "addSecurityGroup",
     "removeSecurityGroup",
     "addFixedIp",
@@ -223,6 +224,16 @@ fn rescue(v: &Value) -> Result<ServerAction> {
     Ok(ServerAction::Rescue { admin_pass, image })
 }
 
+fn change_password(v: &Value) -> Result<ServerAction> {
+    let obj = v.as_object().ok_or_else(|| invalid("changePassword", v, &format!("{} is not of type 'object'", py_repr(v))))?;
+    only_keys(obj, &["adminPass"], Some("changePassword"))?;
+    let password = required(obj, "adminPass", "changePassword")?;
+    // Never quote a password back: the message names the field only.
+    let password =
+        password.as_str().ok_or_else(|| Error::BadRequest("Invalid input for field/attribute adminPass: it must be a string.".into()))?;
+    Ok(ServerAction::ChangePassword(password.to_owned()))
+}
+
 fn create_image(v: &Value) -> Result<ServerAction> {
     let obj = v.as_object().ok_or_else(|| invalid("createImage", v, &format!("{} is not of type 'object'", py_repr(v))))?;
     only_keys(obj, &["name", "metadata"], Some("createImage"))?;
@@ -270,6 +281,7 @@ pub fn parse_action(body: &Value, version: Version) -> Result<ServerAction> {
         "createBackup" => create_backup(args),
         "rescue" => rescue(args),
         "unrescue" => no_arguments(name, args).map(|()| ServerAction::Unrescue),
+        "changePassword" => change_password(args),
         "shelve" => no_arguments(name, args).map(|()| ServerAction::Shelve),
         "shelveOffload" => no_arguments(name, args).map(|()| ServerAction::ShelveOffload),
         "unshelve" => unshelve(args, version),

@@ -13,7 +13,7 @@ const PROJECT_MEMBER_OR_ADMIN: &str = "(role:member and project_id:%(project_id)
 const OWNER_OR_ADMIN: &str = "rule:context_is_admin or user_id:%(user_id)s";
 
 /// Every rule compute consults, with Nova's default.
-pub const DEFAULT_RULES: [(&str, &str); 107] = [
+pub const DEFAULT_RULES: [(&str, &str); 108] = [
     ("context_is_admin", "role:admin"),
     ("os_compute_api:os-flavor-manage:create", ADMIN),
     ("os_compute_api:os-flavor-manage:update", ADMIN),
@@ -86,6 +86,7 @@ pub const DEFAULT_RULES: [(&str, &str); 107] = [
     ("os_compute_api:os-hosts:show", ADMIN),
     ("os_compute_api:os-hosts:update", ADMIN),
     ("os_compute_api:os-rescue", PROJECT_MEMBER_OR_ADMIN),
+    ("os_compute_api:os-admin-password", PROJECT_MEMBER_OR_ADMIN),
     ("os_compute_api:os-unrescue", PROJECT_MEMBER_OR_ADMIN),
     ("os_compute_api:os-shelve:shelve", PROJECT_MEMBER_OR_ADMIN),
     ("os_compute_api:os-shelve:shelve_offload", ADMIN),

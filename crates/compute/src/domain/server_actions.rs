@@ -9,7 +9,7 @@ use common::RequestContext;
 
 use super::servers::{Located, ServerView, image_system_metadata, random_text, refused};
 use super::{Compute, Error, Result};
-use crate::rpc::{AgentClient, Operation, OperationRequest, Rotation, SnapshotTarget};
+use crate::rpc::{AgentClient, Operation, OperationRequest, Rotation, Secret, SnapshotTarget};
 use crate::states::{TaskState, VmState};
 use crate::store::cell::{CellStore, Expected, InstanceChanges, InstanceRow};
 
@@ -28,6 +28,13 @@ pub struct Rebuild {
     pub key_name: Option<Option<String>>,
     pub user_data: Option<Option<String>>,
     pub hostname: Option<String>,
+}
+
+/// What some operations carry to the host besides the instance.
+#[derive(Debug, Clone, Default)]
+struct Extra {
+    rescue_image: Option<String>,
+    admin_password: Option<Secret>,
 }
 
 /// The image a snapshot, backup or shelve fills: its name (a shelve's is
@@ -96,6 +103,7 @@ fn rule(op: Operation) -> Rule {
         }
         Operation::Rescue => r("rescue", "os_compute_api:os-rescue", &[Active, Stopped, Error], IDLE, TaskState::Rescuing),
         Operation::Unrescue => r("unrescue", "os_compute_api:os-unrescue", &[Rescued], IDLE, TaskState::Unrescuing),
+        Operation::ChangePassword => r("changePassword", "os_compute_api:os-admin-password", &[Active], IDLE, TaskState::UpdatingPassword),
         Operation::Rebuild => r("rebuild", "os_compute_api:servers:rebuild", &[Active, Stopped, Error], IDLE, TaskState::Rebuilding),
         Operation::Terminate => r("delete", "os_compute_api:servers:delete", &[], &[], TaskState::Deleting),
     }
@@ -156,7 +164,7 @@ impl Compute {
     /// Asks the server's host to carry out `op` (any operation but `Terminate`, which
     /// is a delete), after checking policy, the lock and the states.
     pub async fn operate_server(&self, ctx: &RequestContext, uuid: &str, op: Operation) -> Result<()> {
-        self.operate_changing(ctx, uuid, op, InstanceChanges::default(), None, None).await.map(|_| ())
+        self.operate_changing(ctx, uuid, op, InstanceChanges::default(), None, Extra::default()).await.map(|_| ())
     }
 
     /// Rebuilds a server from `rebuild.image_ref` on its host; answers the server as
@@ -205,7 +213,7 @@ impl Compute {
             hostname: rebuild.hostname.clone(),
             ..Default::default()
         };
-        let (store, updated) = self.operate_changing(ctx, uuid, Operation::Rebuild, changes, None, None).await?;
+        let (store, updated) = self.operate_changing(ctx, uuid, Operation::Rebuild, changes, None, Extra::default()).await?;
         let instance = match &rebuild.metadata {
             Some(m) => {
                 let metadata = store.set_metadata(uuid, m, true).await?;
@@ -331,7 +339,7 @@ impl Compute {
         })?;
         let image_id = created["id"].as_str().unwrap_or_default().to_owned();
         let target = SnapshotTarget { image_id: image_id.clone(), token: token.clone(), rotation };
-        if let Err(e) = self.operate_changing(ctx, uuid, op, InstanceChanges::default(), Some(target), None).await {
+        if let Err(e) = self.operate_changing(ctx, uuid, op, InstanceChanges::default(), Some(target), Extra::default()).await {
             if let Err(gone) = self.images.delete(&image_id, token, &ctx.request_id).await {
                 tracing::warn!(image = %image_id, error = %gone, "a refused snapshot's image could not be deleted");
             }
@@ -349,8 +357,9 @@ impl Compute {
         op: Operation,
         mut changes: InstanceChanges,
         snapshot: Option<SnapshotTarget>,
-        rescue_image: Option<String>,
+        extra: Extra,
     ) -> Result<(&CellStore, InstanceRow)> {
+        let Extra { rescue_image, admin_password } = extra;
         let r = rule(op);
         let (store, cell_uuid, instance) = match self.locate(ctx, uuid).await? {
             Located::Building(i) => {
@@ -374,7 +383,7 @@ impl Compute {
         store.start_action(uuid, &ctx.request_id, r.action, &instance.project_id, &ctx.user_id).await?;
         let cell = self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
         let agents = AgentClient::new(self.buses.of(cell)?);
-        let request = OperationRequest { instance: updated, operation: op, snapshot, selection: None, rescue_image };
+        let request = OperationRequest { instance: updated, operation: op, snapshot, selection: None, rescue_image, admin_password };
         if let Err(e) = agents.operate(&host, &request, &ctx.request_id).await {
             let revert = InstanceChanges { task_state: Some(None), ..Default::default() };
             let _ = store.update_instance(uuid, &revert, &Expected { task_states: Some(vec![Some(r.sets)]), vm_states: None }).await;
@@ -429,8 +438,15 @@ impl Compute {
         };
         let (_, instance) = self.in_cell(ctx, uuid, "rescue").await?;
         let image = image.unwrap_or(instance.image_ref);
-        self.operate_changing(ctx, uuid, Operation::Rescue, InstanceChanges::default(), None, Some(image)).await?;
+        let extra = Extra { rescue_image: Some(image), ..Default::default() };
+        self.operate_changing(ctx, uuid, Operation::Rescue, InstanceChanges::default(), None, extra).await?;
         Ok(admin_pass.unwrap_or_else(|| random_text(12)))
+    }
+
+    /// Sets the admin password of a server's guest, where its driver can.
+    pub async fn change_password(&self, ctx: &RequestContext, uuid: &str, password: String) -> Result<()> {
+        let extra = Extra { admin_password: Some(Secret(password)), ..Default::default() };
+        self.operate_changing(ctx, uuid, Operation::ChangePassword, InstanceChanges::default(), None, extra).await.map(|_| ())
     }
 
     /// Sets a server's vm state (`active` or `error`) and clears its task, for an admin

@@ -579,6 +579,7 @@ impl Compute {
                             snapshot: None,
                             selection: None,
                             rescue_image: None,
+                            admin_password: None,
                         };
                         agents
                             .operate(&host, &request, &ctx.request_id)

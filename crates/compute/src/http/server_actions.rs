@@ -64,6 +64,7 @@ async fn act(
             return Ok(json(StatusCode::OK, serde_json::json!({"adminPass": admin_pass})));
         }
         ServerAction::Unrescue => s.compute.operate_server(&ctx, &id, crate::rpc::Operation::Unrescue).await?,
+        ServerAction::ChangePassword(password) => s.compute.change_password(&ctx, &id, password).await?,
         ServerAction::NotServed(action) => {
             // A server that is not there is a 404 first, as it would be in Nova.
             s.compute.show_server(&ctx, &id).await?;

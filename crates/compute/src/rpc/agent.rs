@@ -44,6 +44,8 @@ pub enum Operation {
     Rescue,
     /// Boot the guest from its own disk again.
     Unrescue,
+    /// Set the guest's admin password.
+    ChangePassword,
     /// Upload the guest's disk into a queued image.
     Snapshot,
     /// The same, as a backup: older backups of its type beyond the rotation go.
@@ -58,7 +60,7 @@ pub enum Operation {
 
 impl Operation {
     /// One of each operation (reboots once: both kinds share a method).
-    pub const ALL: [Operation; 15] = [
+    pub const ALL: [Operation; 16] = [
         Operation::Start,
         Operation::Stop,
         Operation::Reboot { hard: false },
@@ -69,6 +71,7 @@ impl Operation {
         Operation::Rebuild,
         Operation::Rescue,
         Operation::Unrescue,
+        Operation::ChangePassword,
         Operation::Snapshot,
         Operation::Backup,
         Operation::Shelve,
@@ -89,6 +92,7 @@ impl Operation {
             Operation::Rebuild => "rebuild_instance",
             Operation::Rescue => "rescue_instance",
             Operation::Unrescue => "unrescue_instance",
+            Operation::ChangePassword => "set_admin_password",
             Operation::Snapshot => "snapshot_instance",
             Operation::Backup => "backup_instance",
             Operation::Shelve => "shelve_instance",
@@ -113,6 +117,19 @@ pub struct OperationRequest {
     /// For a rescue: the image to boot from.
     #[serde(default)]
     pub rescue_image: Option<String>,
+    /// For a password change: the new password.
+    #[serde(default)]
+    pub admin_password: Option<Secret>,
+}
+
+/// A secret carried to an agent (as Nova carries a new admin password); never printed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// The queued image a snapshot fills, and the token of the user it is for (Glance lets

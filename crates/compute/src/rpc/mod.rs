@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use agent::{
-    AgentClient, BuildRequest, ExternalEvent, ExternalEvents, GuestDiagnostics, Operation, OperationRequest, Rotation, SnapshotTarget,
+    AgentClient, BuildRequest, ExternalEvent, ExternalEvents, GuestDiagnostics, Operation, OperationRequest, Rotation, Secret,
+    SnapshotTarget,
 };
 pub use conductor::{Conductor, ConductorService};
 pub use superconductor::{Superconductor, SuperconductorClient, UnshelveRequest};

@@ -131,6 +131,7 @@ impl Superconductor {
             snapshot: Some(r.image),
             selection: Some(selection),
             rescue_image: None,
+            admin_password: None,
         };
         let bus = self.buses.of(cell).map_err(|e| e.to_string())?;
         AgentClient::new(bus).operate(&host, &request, request_id).await.map_err(|e| e.to_string())
