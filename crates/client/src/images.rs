@@ -159,26 +159,28 @@ impl Images {
         }
     }
 
-    /// Deletes an image; the status Glance answered with when it did not.
-    pub async fn delete(&self, id: &str, token: &UserToken, request_id: &str) -> Result<Result<(), StatusCode>, ClientError> {
+    /// Deletes an image; why Glance refused, when it did.
+    pub async fn delete(&self, id: &str, token: &UserToken, request_id: &str) -> Result<Result<(), ImageRefusal>, ClientError> {
         let path = format!("/v2/images/{id}");
         match self.as_user(Method::DELETE, &path, None, token, request_id).await? {
             (StatusCode::NO_CONTENT, _) => Ok(Ok(())),
-            (status @ (StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::CONFLICT), _) => Ok(Err(status)),
-            (status, body) => Err(Self::refused(Method::DELETE, &path, status, &body)),
+            (status, body) => match ImageRefusal::of(status) {
+                Some(refusal) => Ok(Err(refusal)),
+                None => Err(Self::refused(Method::DELETE, &path, status, &body)),
+            },
         }
     }
 
     /// Makes the image's additional properties exactly `properties`; answers the image
-    /// as it now is, or the status Glance refused with.
+    /// as it now is, or why Glance refused.
     pub async fn set_properties(
         &self,
         id: &str,
         properties: &Map<String, Value>,
         token: &UserToken,
         request_id: &str,
-    ) -> Result<Result<Value, StatusCode>, ClientError> {
-        let Some(image) = self.get(id, token, request_id).await? else { return Ok(Err(StatusCode::NOT_FOUND)) };
+    ) -> Result<Result<Value, ImageRefusal>, ClientError> {
+        let Some(image) = self.get(id, token, request_id).await? else { return Ok(Err(ImageRefusal::NotFound)) };
         let current = additional_properties(&image);
         let mut ops: Vec<Value> = current
             .keys()
@@ -197,11 +199,36 @@ impl Images {
         let path = format!("/v2/images/{id}");
         match self.as_user(Method::PATCH, &path, Some(&Value::Array(ops)), token, request_id).await? {
             (StatusCode::OK, body) => Ok(Ok(body)),
-            (status @ (StatusCode::NOT_FOUND | StatusCode::FORBIDDEN | StatusCode::CONFLICT | StatusCode::PAYLOAD_TOO_LARGE), _) => {
-                Ok(Err(status))
-            }
-            (status, body) => Err(Self::refused(Method::PATCH, &path, status, &body)),
+            (status, body) => match ImageRefusal::of(status) {
+                Some(refusal) => Ok(Err(refusal)),
+                None => Err(Self::refused(Method::PATCH, &path, status, &body)),
+            },
         }
+    }
+}
+
+/// Why Glance refused to change or delete an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageRefusal {
+    /// No such image for this user.
+    NotFound,
+    /// The user may not change it.
+    Forbidden,
+    /// Its state does not allow it (protected, or busy).
+    Conflict,
+    /// Over Glance's property quota.
+    TooLarge,
+}
+
+impl ImageRefusal {
+    fn of(status: StatusCode) -> Option<Self> {
+        Some(match status {
+            StatusCode::NOT_FOUND => ImageRefusal::NotFound,
+            StatusCode::FORBIDDEN => ImageRefusal::Forbidden,
+            StatusCode::CONFLICT => ImageRefusal::Conflict,
+            StatusCode::PAYLOAD_TOO_LARGE => ImageRefusal::TooLarge,
+            _ => return None,
+        })
     }
 }
 

@@ -9,7 +9,7 @@ mod images;
 mod placement;
 mod session;
 
-pub use images::{Images, UserToken, additional_properties};
+pub use images::{ImageRefusal, Images, UserToken, additional_properties};
 pub use placement::{Inventory, Placement};
 pub use session::{ServiceCredentials, Session, token_lifetime};
 

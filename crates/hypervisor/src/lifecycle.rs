@@ -338,7 +338,7 @@ impl Inner {
             let Some(id) = old["id"].as_str() else { continue };
             match self.images.delete(id, token, request_id).await {
                 Ok(Ok(())) => tracing::info!(instance = %instance.uuid, image = id, "an old backup was rotated out"),
-                Ok(Err(status)) => tracing::warn!(image = id, %status, "an old backup could not be deleted"),
+                Ok(Err(refusal)) => tracing::warn!(image = id, ?refusal, "an old backup could not be deleted"),
                 Err(e) => tracing::warn!(image = id, error = %e, "an old backup could not be deleted"),
             }
         }
@@ -382,7 +382,7 @@ impl Inner {
         self.driver.spawn(&from_shelve).await?;
         match self.images.delete(&image.image_id, &image.token, request_id).await {
             Ok(Ok(())) => {}
-            Ok(Err(status)) => tracing::warn!(image = %image.image_id, %status, "an unshelved instance's image could not be deleted"),
+            Ok(Err(refusal)) => tracing::warn!(image = %image.image_id, ?refusal, "an unshelved instance's image could not be deleted"),
             Err(e) => tracing::warn!(image = %image.image_id, error = %e, "an unshelved instance's image could not be deleted"),
         }
         Ok(())

@@ -1,6 +1,6 @@
 //! `/images` on the wire: Glance's images as Nova's proxy showed them.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{invalid_query, last, parse_limit};
 use crate::domain::Result;
@@ -93,11 +93,6 @@ pub fn render(image: &Value, endpoint: &str, glance: &str) -> Value {
         body["OS-DCF:diskConfig"] = json!(if on { "AUTO" } else { "MANUAL" });
     }
     body
-}
-
-/// An image's metadata as Nova shows it.
-pub fn metadata(image: &Value) -> Map<String, Value> {
-    client::additional_properties(image)
 }
 
 #[cfg(test)]

@@ -576,6 +576,15 @@ pub fn parse_metadata(body: &Value, wrapper: &str) -> Result<BTreeMap<String, St
     metadata(wrapper, &Value::Object(m.clone()))
 }
 
+/// A one-item `meta` body for the item `key` (`PUT .../metadata/{key}`): its value.
+pub fn parse_meta_item(body: &Value, key: &str) -> Result<String> {
+    let items = parse_metadata(body, "meta")?;
+    if items.len() > 1 {
+        return Err(Error::BadRequest("Request body contains too many items".into()));
+    }
+    items.get(key).cloned().ok_or_else(|| Error::BadRequest("Request body and URI mismatch".into()))
+}
+
 /// A tags replacement body.
 pub fn parse_tags(body: &Value) -> Result<Vec<String>> {
     let top = body.as_object().ok_or_else(|| Error::BadRequest(format!("{} is not of type 'object'", py_repr(body))))?;

@@ -99,10 +99,7 @@ impl Compute {
         let bus = self.buses.of(cell)?;
         let message = bus::Message { method: "get_host_uptime".into(), args: json!({}), request_id: request_id.to_owned() };
         let target = bus::Target::server(crate::rpc::COMPUTE_TOPIC, &h.node.report.host);
-        let answer = bus.call(&target, message, AGENT_CALL_TIMEOUT).await.map_err(|e| match e {
-            bus::BusError::Remote { error, .. } if error.contains("not supported") => Error::NotImplemented(error),
-            other => Error::Unavailable(format!("Compute service of {} is unavailable at this time: {other}", h.node.report.host)),
-        })?;
+        let answer = bus.call(&target, message, AGENT_CALL_TIMEOUT).await.map_err(|e| agent_refused(&h.node.report.host, e))?;
         Ok(answer.as_str().ok_or_else(|| Error::Internal("the agent's uptime is not text".into()))?.to_owned())
     }
 
@@ -147,5 +144,14 @@ impl Compute {
             servers.extend(cell.store()?.list_instances(&filter, &page).await?);
         }
         Ok(servers)
+    }
+}
+
+/// An agent's failure to answer a call, in the API's terms: what its driver does not
+/// support is a 501, anything else a 503 naming the host.
+pub(crate) fn agent_refused(host: &str, e: bus::BusError) -> Error {
+    match e {
+        bus::BusError::Remote { error, .. } if error.contains("not supported") => Error::NotImplemented(error),
+        other => Error::Unavailable(format!("Compute service of {host} is unavailable at this time: {other}")),
     }
 }

@@ -1,8 +1,9 @@
 //! The image proxy (`/images`, deprecated since 2.36): the caller's images as Glance
 //! shows them to the caller, read and changed with the caller's own token.
 
-use axum::http::StatusCode;
-use client::UserToken;
+use std::collections::BTreeMap;
+
+use client::{ImageRefusal, UserToken};
 use common::RequestContext;
 use serde_json::{Map, Value};
 
@@ -51,14 +52,52 @@ impl Compute {
     pub async fn delete_image(&self, ctx: &RequestContext, token: &UserToken, id: &str) -> Result<()> {
         match self.images.delete(id, token, &ctx.request_id).await.map_err(unavailable)? {
             Ok(()) => Ok(()),
-            Err(StatusCode::NOT_FOUND) => Err(not_found()),
+            Err(ImageRefusal::NotFound) => Err(not_found()),
             Err(_) => Err(Error::Forbidden("You are not allowed to delete the image.".into())),
         }
     }
 
-    /// Makes an image's metadata (its additional properties) `metadata`, within the
-    /// caller's project's `metadata_items` quota; answers it as stored.
-    pub async fn set_image_metadata(
+    /// An image's metadata: its additional properties.
+    pub async fn image_metadata(&self, ctx: &RequestContext, token: &UserToken, id: &str) -> Result<Map<String, Value>> {
+        Ok(client::additional_properties(&self.show_image(ctx, token, id).await?))
+    }
+
+    /// Merges `items` into an image's metadata; answers all of it.
+    pub async fn merge_image_metadata(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        id: &str,
+        items: BTreeMap<String, String>,
+    ) -> Result<Map<String, Value>> {
+        let mut metadata = self.image_metadata(ctx, token, id).await?;
+        metadata.extend(items.into_iter().map(|(k, v)| (k, Value::String(v))));
+        self.store_image_metadata(ctx, token, id, metadata).await
+    }
+
+    /// Replaces an image's metadata with `items`.
+    pub async fn replace_image_metadata(
+        &self,
+        ctx: &RequestContext,
+        token: &UserToken,
+        id: &str,
+        items: BTreeMap<String, String>,
+    ) -> Result<Map<String, Value>> {
+        self.store_image_metadata(ctx, token, id, items.into_iter().map(|(k, v)| (k, Value::String(v))).collect()).await
+    }
+
+    /// Removes one item of an image's metadata.
+    pub async fn delete_image_metadata_item(&self, ctx: &RequestContext, token: &UserToken, id: &str, key: &str) -> Result<()> {
+        let mut metadata = self.image_metadata(ctx, token, id).await?;
+        if metadata.remove(key).is_none() {
+            return Err(Error::NotFound("Invalid metadata key".into()));
+        }
+        self.store_image_metadata(ctx, token, id, metadata).await.map(|_| ())
+    }
+
+    /// Makes an image's metadata exactly `metadata`, within the caller's project's
+    /// `metadata_items` quota; answers it as stored.
+    async fn store_image_metadata(
         &self,
         ctx: &RequestContext,
         token: &UserToken,
@@ -68,8 +107,8 @@ impl Compute {
         self.check_metadata_quota(ctx.project_id().unwrap_or_default(), metadata.len()).await?;
         match self.images.set_properties(id, &metadata, token, &ctx.request_id).await.map_err(unavailable)? {
             Ok(image) => Ok(client::additional_properties(&image)),
-            Err(StatusCode::NOT_FOUND) => Err(not_found()),
-            Err(StatusCode::PAYLOAD_TOO_LARGE) => Err(Error::Forbidden("Image metadata limit exceeded".into())),
+            Err(ImageRefusal::NotFound) => Err(not_found()),
+            Err(ImageRefusal::TooLarge) => Err(Error::Forbidden("Image metadata limit exceeded".into())),
             Err(_) => Err(Error::Forbidden(format!("Not authorized for image {id}."))),
         }
     }

@@ -2,6 +2,7 @@
 
 use common::RequestContext;
 
+use super::hypervisors::agent_refused;
 use super::server_actions::invalid_state;
 use super::{Compute, Error, Result};
 use crate::rpc::{AgentClient, GuestDiagnostics};
@@ -17,9 +18,6 @@ impl Compute {
         let host =
             instance.host.clone().ok_or_else(|| invalid_state("get_diagnostics", &instance, "vm_state", instance.vm_state.as_str()))?;
         let cell = self.cells().get(&cell_uuid).ok_or_else(|| Error::Internal(format!("cell {cell_uuid} is not mapped")))?;
-        AgentClient::new(self.buses.of(cell)?).diagnostics(&host, uuid, &ctx.request_id).await.map_err(|e| match e {
-            bus::BusError::Remote { error, .. } if error.contains("not supported") => Error::NotImplemented(error),
-            other => Error::Unavailable(format!("Compute service of {host} is unavailable at this time: {other}")),
-        })
+        AgentClient::new(self.buses.of(cell)?).diagnostics(&host, uuid, &ctx.request_id).await.map_err(|e| agent_refused(&host, e))
     }
 }

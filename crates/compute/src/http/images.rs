@@ -10,12 +10,12 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use common::RequestContext;
 use http_api::Authenticated;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::servers::user_token;
 use super::{AppState, json_body};
 use crate::api::images::{self as wire, MAX_METADATA_MINOR, MAX_PROXY_MINOR};
-use crate::api::servers::parse_metadata;
+use crate::api::servers::{parse_meta_item, parse_metadata};
 use crate::api::{next_link, query_pairs};
 use crate::domain::{Error, Result, Version};
 
@@ -89,15 +89,6 @@ async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The image's metadata, for a change to start from.
-async fn current(s: &AppState, ctx: &RequestContext, headers: &HeaderMap, id: &str) -> Result<Map<String, Value>> {
-    Ok(wire::metadata(&s.compute.show_image(ctx, &user_token(headers)?, id).await?))
-}
-
-fn as_values(items: BTreeMap<String, String>) -> Map<String, Value> {
-    items.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
-}
-
 async fn metadata_index(
     State(s): State<AppState>,
     Authenticated(ctx): Authenticated,
@@ -106,7 +97,7 @@ async fn metadata_index(
     Path(id): Path<String>,
 ) -> Result<Json<Value>> {
     served(version, MAX_METADATA_MINOR)?;
-    Ok(Json(json!({"metadata": current(&s, &ctx, &headers, &id).await?})))
+    Ok(Json(json!({"metadata": s.compute.image_metadata(&ctx, &user_token(&headers)?, &id).await?})))
 }
 
 async fn metadata_merge(
@@ -119,10 +110,7 @@ async fn metadata_merge(
 ) -> Result<Json<Value>> {
     served(version, MAX_METADATA_MINOR)?;
     let items = parse_metadata(&json_body(&headers, &body)?, "metadata")?;
-    let mut metadata = current(&s, &ctx, &headers, &id).await?;
-    metadata.extend(as_values(items));
-    let stored = s.compute.set_image_metadata(&ctx, &user_token(&headers)?, &id, metadata).await?;
-    Ok(Json(json!({"metadata": stored})))
+    Ok(Json(json!({"metadata": s.compute.merge_image_metadata(&ctx, &user_token(&headers)?, &id, items).await?})))
 }
 
 async fn metadata_replace(
@@ -134,9 +122,9 @@ async fn metadata_replace(
     body: Bytes,
 ) -> Result<Json<Value>> {
     served(version, MAX_METADATA_MINOR)?;
-    let items = as_values(parse_metadata(&json_body(&headers, &body)?, "metadata")?);
-    s.compute.set_image_metadata(&ctx, &user_token(&headers)?, &id, items.clone()).await?;
-    Ok(Json(json!({"metadata": items})))
+    let items = parse_metadata(&json_body(&headers, &body)?, "metadata")?;
+    s.compute.replace_image_metadata(&ctx, &user_token(&headers)?, &id, items.clone()).await?;
+    Ok(Json(json!({ "metadata": items })))
 }
 
 async fn metadata_show(
@@ -147,7 +135,7 @@ async fn metadata_show(
     Path((id, key)): Path<(String, String)>,
 ) -> Result<Json<Value>> {
     served(version, MAX_METADATA_MINOR)?;
-    let metadata = current(&s, &ctx, &headers, &id).await?;
+    let metadata = s.compute.image_metadata(&ctx, &user_token(&headers)?, &id).await?;
     let value = metadata.get(&key).ok_or_else(|| Error::NotFound("The resource could not be found.".into()))?;
     Ok(Json(json!({"meta": {key: value}})))
 }
@@ -161,16 +149,9 @@ async fn metadata_update(
     body: Bytes,
 ) -> Result<Json<Value>> {
     served(version, MAX_METADATA_MINOR)?;
-    let items = parse_metadata(&json_body(&headers, &body)?, "meta")?;
-    if items.len() > 1 {
-        return Err(Error::BadRequest("Request body contains too many items".into()));
-    }
-    let Some(value) = items.get(&key).cloned() else {
-        return Err(Error::BadRequest("Request body and URI mismatch".into()));
-    };
-    let mut metadata = current(&s, &ctx, &headers, &id).await?;
-    metadata.insert(key.clone(), Value::String(value.clone()));
-    s.compute.set_image_metadata(&ctx, &user_token(&headers)?, &id, metadata).await?;
+    let value = parse_meta_item(&json_body(&headers, &body)?, &key)?;
+    let items = BTreeMap::from([(key.clone(), value.clone())]);
+    s.compute.merge_image_metadata(&ctx, &user_token(&headers)?, &id, items).await?;
     Ok(Json(json!({"meta": {key: value}})))
 }
 
@@ -182,11 +163,7 @@ async fn metadata_delete(
     Path((id, key)): Path<(String, String)>,
 ) -> Result<StatusCode> {
     served(version, MAX_METADATA_MINOR)?;
-    let mut metadata = current(&s, &ctx, &headers, &id).await?;
-    if metadata.remove(&key).is_none() {
-        return Err(Error::NotFound("Invalid metadata key".into()));
-    }
-    s.compute.set_image_metadata(&ctx, &user_token(&headers)?, &id, metadata).await?;
+    s.compute.delete_image_metadata_item(&ctx, &user_token(&headers)?, &id, &key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

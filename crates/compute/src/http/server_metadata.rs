@@ -1,5 +1,7 @@
 //! `/servers/{id}/metadata` and `/servers/{id}/metadata/{key}`.
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -9,8 +11,8 @@ use http_api::Authenticated;
 use serde_json::{Value, json};
 
 use super::{AppState, json_body};
-use crate::api::servers::parse_metadata;
-use crate::domain::{Error, Result};
+use crate::api::servers::{parse_meta_item, parse_metadata};
+use crate::domain::Result;
 
 async fn index(State(s): State<AppState>, Authenticated(ctx): Authenticated, Path(id): Path<String>) -> Result<Json<Value>> {
     Ok(Json(json!({"metadata": s.compute.server_metadata(&ctx, &id).await?})))
@@ -56,13 +58,8 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>> {
-    let items = parse_metadata(&json_body(&headers, &body)?, "meta")?;
-    if items.len() > 1 {
-        return Err(Error::BadRequest("Request body contains too many items".into()));
-    }
-    let Some(value) = items.get(&key).cloned() else {
-        return Err(Error::BadRequest("Request body and URI mismatch".into()));
-    };
+    let value = parse_meta_item(&json_body(&headers, &body)?, &key)?;
+    let items = BTreeMap::from([(key.clone(), value.clone())]);
     s.compute.set_server_metadata(&ctx, &id, items, false, "os_compute_api:server-metadata:update").await?;
     Ok(Json(json!({"meta": {key: value}})))
 }

@@ -544,30 +544,22 @@ impl InstanceFilter {
         if let Some(uuids) = &self.uuids {
             push_in(&mut clauses, &mut params, "uuid", texts(uuids.iter().map(String::as_str)));
         }
-        let tagged = |n: usize| format!("SELECT instance_uuid FROM instance_tags WHERE tag IN ({})", db::placeholders(n));
-        if !self.tags.is_empty() {
+        // Instances with any of the tags, or (`all`) with every one of them.
+        for (tags, test, all) in [
+            (&self.tags, "IN", true),
+            (&self.tags_any, "IN", false),
+            (&self.not_tags, "NOT IN", true),
+            (&self.not_tags_any, "NOT IN", false),
+        ] {
+            if tags.is_empty() {
+                continue;
+            }
+            let having = if all { format!(" GROUP BY instance_uuid HAVING COUNT(*) = {}", tags.len()) } else { String::new() };
             clauses.push(format!(
-                "uuid IN (SELECT instance_uuid FROM instance_tags WHERE tag IN ({}) GROUP BY instance_uuid HAVING COUNT(*) = {})",
-                db::placeholders(self.tags.len()),
-                self.tags.len()
+                "uuid {test} (SELECT instance_uuid FROM instance_tags WHERE tag IN ({}){having})",
+                db::placeholders(tags.len())
             ));
-            params.extend(texts(self.tags.iter().map(String::as_str)));
-        }
-        if !self.tags_any.is_empty() {
-            clauses.push(format!("uuid IN ({})", tagged(self.tags_any.len())));
-            params.extend(texts(self.tags_any.iter().map(String::as_str)));
-        }
-        if !self.not_tags.is_empty() {
-            clauses.push(format!(
-                "uuid NOT IN (SELECT instance_uuid FROM instance_tags WHERE tag IN ({}) GROUP BY instance_uuid HAVING COUNT(*) = {})",
-                db::placeholders(self.not_tags.len()),
-                self.not_tags.len()
-            ));
-            params.extend(texts(self.not_tags.iter().map(String::as_str)));
-        }
-        if !self.not_tags_any.is_empty() {
-            clauses.push(format!("uuid NOT IN ({})", tagged(self.not_tags_any.len())));
-            params.extend(texts(self.not_tags_any.iter().map(String::as_str)));
+            params.extend(texts(tags.iter().map(String::as_str)));
         }
         (clauses, params)
     }
